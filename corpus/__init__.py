@@ -1,0 +1,1 @@
+"""ViA Kennisbank corpus: documents, manifest and the PDF build script."""

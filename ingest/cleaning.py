@@ -1,0 +1,151 @@
+"""Clean extracted text without changing what it says.
+
+Per page: drop glyphs that carry no text (U+FFFD, private-use symbols, control characters), drop
+running headers/footers and bare page numbers, join words hyphenated across lines, and join lines that
+were only wrapped by the layout into one line per paragraph. List items, headings and table rows stay on
+lines of their own. Page breaks (``\\f``) are kept, so page numbers stay right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from haystack import Document, component, default_from_dict, default_to_dict
+
+from ingest.readers import PAGE_BREAK
+
+_JUNK = re.compile(r"[\ufffd\ue000-\uf8ff\u0000-\u0008\u000b\u000e-\u001f\u007f\u00ad\u200b-\u200f\ufeff]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f]+")
+LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣○■□✓\-–—*]\s*|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+)")
+NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S|^\d{1,2}\s+[A-Z][^.,;]*$")
+TABLE_ROW = re.compile(r"€|(?:\d[\d.,%]*\s+){3,}")
+_HYPHEN_KEEP_NEXT = {"en", "of", "tot", "and", "or"}
+_PAGE_NUMBER = re.compile(r"^(?:pagina\s+)?\d{1,3}(?:\s*(?:/|van)\s*\d{1,3})?$", re.IGNORECASE)
+
+
+def strip_junk(text: str) -> str:
+    """Remove characters that carry no text and fold runs of spaces and tabs into one space."""
+    lines = [_SPACES.sub(" ", _JUNK.sub("", line)).strip() for line in text.split("\n")]
+    return "\n".join(lines)
+
+
+def is_list_item(line: str) -> bool:
+    """A bullet or numbered list item."""
+    return bool(LIST_MARKER.match(line)) and len(line) > 2
+
+
+def is_table_row(line: str) -> bool:
+    """A row of figures (amounts, several numbers in a row)."""
+    return bool(TABLE_ROW.search(line))
+
+
+def starts_block(line: str) -> bool:
+    """True when ``line`` cannot be the continuation of the line before it."""
+    return (
+        is_list_item(line) or is_table_row(line) or bool(NUMBERED_HEADING.match(line)) or line.startswith("#")
+    )
+
+
+def _wrap_width(lines: list[str]) -> int:
+    lengths = sorted(len(line) for line in lines if line)
+    if len(lengths) < 5:
+        return 10_000
+    return lengths[int(len(lengths) * 0.8)]
+
+
+def _ends_paragraph(line: str, width: int) -> bool:
+    # Lines wrapped by the layout run close to the full width; a clearly shorter line ended in the source.
+    return len(line) < 0.7 * width or (line.endswith((".", "!", "?")) and len(line) < 0.85 * width)
+
+
+def _continues(prev: str, line: str) -> bool:
+    """A line that starts in lower case (or mid-phrase) continues an unfinished sentence."""
+    return not prev.endswith((".", "!", "?", ":")) and not (line[0].isupper() or line[0].isdigit())
+
+
+def join_lines(page: str) -> str:
+    """One line per paragraph, list item, heading or table row; blank lines between paragraphs kept."""
+    lines = page.split("\n")
+    width = _wrap_width(lines)
+    out: list[str] = []
+    last_raw = ""  # the previous physical line: its length tells whether the layout wrapped it
+    for line in lines:
+        if not line:
+            if out and out[-1] != "":
+                out.append("")
+            last_raw = ""
+            continue
+        prev = out[-1] if out else ""
+        if not prev or starts_block(line) or is_table_row(prev) or prev.endswith(":"):
+            out.append(line)
+        elif prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[0].islower():
+            # "kinder-\nmishandeling" -> "kindermishandeling", but "zorg-\nen veiligheid" keeps its hyphen.
+            keep_hyphen = line.split()[0] in _HYPHEN_KEEP_NEXT
+            out[-1] = prev + " " + line if keep_hyphen else prev[:-1] + line
+        elif _continues(prev, line) or not _ends_paragraph(last_raw, width):
+            out[-1] = prev + " " + line
+        else:
+            out.append(line)
+        last_raw = line
+    return "\n".join(out)
+
+
+def _edge_lines(page: str) -> list[str]:
+    lines = [line for line in page.split("\n") if line]
+    return lines[:2] + lines[-2:]
+
+
+def remove_page_furniture(pages: list[str]) -> list[str]:
+    """Drop lines repeated at the top or bottom of many pages (running headers/footers) and page numbers."""
+    repeated: set[str] = set()
+    if len(pages) >= 3:
+        counts = Counter(line for page in pages for line in set(_edge_lines(page)) if len(line) < 80)
+        repeated = {line for line, n in counts.items() if n >= max(3, len(pages) // 3) and not line.isdigit()}
+    cleaned = []
+    for page in pages:
+        lines = page.split("\n")
+        non_empty = [i for i, line in enumerate(lines) if line]
+        edges = set(non_empty[:2] + non_empty[-2:])
+        kept = [
+            line
+            for i, line in enumerate(lines)
+            if not (i in edges and (line in repeated or _PAGE_NUMBER.match(line)))
+        ]
+        cleaned.append("\n".join(kept))
+    return cleaned
+
+
+def clean_text(content: str) -> str:
+    """Clean a whole document (pages separated by form feeds), keeping the page breaks."""
+    pages = [strip_junk(page) for page in content.split(PAGE_BREAK)]
+    pages = remove_page_furniture(pages)
+    return PAGE_BREAK.join(join_lines(page).strip("\n") for page in pages)
+
+
+@component
+class TextCleaner:
+    """Cleans extracted text (see module docstring); documents left without text are dropped."""
+
+    def __init__(self) -> None:
+        pass
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise the component."""
+        return default_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TextCleaner:
+        """Deserialise the component."""
+        return default_from_dict(cls, data)
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+        """Return cleaned copies of the Documents."""
+        cleaned = []
+        for doc in documents:
+            text = clean_text(doc.content or "")
+            if text.replace(PAGE_BREAK, "").strip():
+                cleaned.append(Document(content=text, meta=dict(doc.meta)))
+        return {"documents": cleaned}

@@ -1,0 +1,40 @@
+"""The indexing Pipeline: read -> metadata -> clean -> split -> dense embed -> sparse embed -> write."""
+
+from __future__ import annotations
+
+from haystack import Pipeline
+from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
+
+from ingest.cleaning import TextCleaner
+from ingest.embedder import document_embedder
+from ingest.metadata import MetadataEnricher
+from ingest.readers import SourceReader
+from ingest.sparse import DutchSparseDocumentEmbedder
+from ingest.splitting import StructureSplitter
+from ingest.writer import PassageWriter
+from kb_api.config import Settings
+
+
+def build_indexing_pipeline(
+    settings: Settings, store: QdrantDocumentStore, *, progress_bar: bool = True, write: bool = True
+) -> Pipeline:
+    """Build (not run) the indexing pipeline for the settings; ``write=False`` stops after embedding."""
+    pipe = Pipeline()
+    pipe.add_component("reader", SourceReader())
+    pipe.add_component("metadata", MetadataEnricher(manifest_path=str(settings.manifest_path)))
+    pipe.add_component("cleaner", TextCleaner())
+    pipe.add_component(
+        "splitter",
+        StructureSplitter(target_words=settings.passage_target_words, max_words=settings.passage_max_words),
+    )
+    pipe.add_component("dense", document_embedder(settings, progress_bar=progress_bar))
+    pipe.add_component("sparse", DutchSparseDocumentEmbedder())
+    pipe.connect("reader.documents", "metadata.documents")
+    pipe.connect("metadata.documents", "cleaner.documents")
+    pipe.connect("cleaner.documents", "splitter.documents")
+    pipe.connect("splitter.documents", "dense.documents")
+    pipe.connect("dense.documents", "sparse.documents")
+    if write:
+        pipe.add_component("writer", PassageWriter(document_store=store))
+        pipe.connect("sparse.documents", "writer.documents")
+    return pipe

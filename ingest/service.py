@@ -1,0 +1,167 @@
+"""Run ingestion over files and folders: incremental, idempotent, with progress and a summary.
+
+A file is skipped when the stored passages of its document came from a file with the same content hash;
+a changed file replaces exactly its own passages; a file that fails is reported and leaves what was stored
+for it untouched. ``prune`` removes stored documents that are no longer among the sources.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
+from tqdm import tqdm
+
+from ingest.metadata import load_manifest, slugify
+from ingest.pipeline import build_indexing_pipeline
+from ingest.readers import ReadFailure, file_sha256
+from ingest.store import delete_document, stored_documents
+from kb_api.config import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    """What one ingestion run did."""
+
+    ingested: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[ReadFailure] = field(default_factory=list)
+    passages: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no file failed."""
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form for JSON output."""
+        return {
+            "ingested": self.ingested,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [f.to_dict() for f in self.failed],
+            "passages_written": self.passages,
+            "seconds": round(self.seconds, 2),
+        }
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (
+            f"{len(self.ingested)} documents ingested, {self.passages} passages written, "
+            f"{len(self.unchanged)} unchanged (skipped), {len(self.removed)} removed, "
+            f"{len(self.failed)} failed, {self.seconds:.1f} s"
+        )
+
+
+def default_sources(settings: Settings) -> list[Path]:
+    """The corpus documents listed in the manifest (their PDF versions)."""
+    import json
+
+    if not settings.manifest_path.is_file():
+        return [settings.corpus_dir]
+    data = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
+    return [settings.corpus_dir / entry["file"] for entry in data["documents"]]
+
+
+def collect_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus every non-hidden file below named folders, in a stable order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p for p in path.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.parts)
+                )
+            )
+        else:
+            files.append(path)
+    return files
+
+
+class Ingestor:
+    """Ingests sources into the store; build once, call :meth:`ingest` as often as needed."""
+
+    def __init__(self, settings: Settings, store: QdrantDocumentStore, *, progress: bool = True) -> None:
+        self.settings = settings
+        self.store = store
+        self.progress = progress
+        self._pipeline = build_indexing_pipeline(settings, store, progress_bar=False)
+        self._manifest_ids = set(load_manifest(settings.manifest_path))
+
+    def document_id_for(self, path: Path) -> str:
+        """The id a file's document gets: its manifest id (the file stem), else a slug of the stem."""
+        return path.stem if path.stem in self._manifest_ids else slugify(path.stem)
+
+    def ingest(self, paths: Iterable[Path], *, force: bool = False, prune: bool = False) -> IngestReport:
+        """Ingest files/folders; see the module docstring for what is skipped, replaced and removed."""
+        started = time.perf_counter()
+        report = IngestReport()
+        stored = stored_documents(self.store)
+        files = collect_files(paths)
+        seen: dict[str, Path] = {}
+        bar = tqdm(files, desc="Ingesting", unit="file", disable=not self.progress, leave=True)
+        for path in bar:
+            bar.set_postfix_str(path.name[-40:])
+            if not path.exists():
+                report.failed.append(ReadFailure(str(path), "file not found"))
+                continue
+            doc_id = self.document_id_for(path)
+            if doc_id in seen:
+                report.failed.append(
+                    ReadFailure(
+                        str(path), f"same document id '{doc_id}' as {seen[doc_id]}; rename one of them"
+                    )
+                )
+                continue
+            seen[doc_id] = path
+            try:
+                unchanged = (
+                    not force and doc_id in stored and stored[doc_id].get("file_hash") == file_sha256(path)
+                )
+            except OSError as exc:
+                report.failed.append(ReadFailure(str(path), f"cannot read the file: {exc.strerror or exc}"))
+                continue
+            if unchanged:
+                report.unchanged.append(doc_id)
+                continue
+            self._ingest_one(path, doc_id, report)
+            bar.set_description(f"Ingesting ({report.passages} passages)")
+        bar.close()
+        if prune:
+            for doc_id in sorted(set(stored) - set(seen)):
+                delete_document(self.store, doc_id)
+                report.removed.append(doc_id)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_one(self, path: Path, doc_id: str, report: IngestReport) -> None:
+        try:
+            result = self._pipeline.run({"reader": {"sources": [path]}})
+        except Exception as exc:  # a bad file must not stop the batch
+            logger.exception("Ingestion of %s failed", path)
+            report.failed.append(ReadFailure(str(path), f"ingestion failed: {type(exc).__name__}: {exc}"))
+            return
+        failures = result.get("reader", {}).get("failures", [])
+        if failures:
+            report.failed.extend(failures)
+            return
+        written = result.get("writer", {}).get("documents_written", 0)
+        if not written:
+            report.failed.append(ReadFailure(str(path), "no text passages found in the file"))
+            return
+        report.ingested.append(doc_id)
+        report.passages += written
+
+
+def remove_documents(store: QdrantDocumentStore, document_ids: Iterable[str]) -> dict[str, int]:
+    """Remove documents by id; returns passages removed per id (0 = the id was not stored)."""
+    return {doc_id: delete_document(store, doc_id) for doc_id in document_ids}

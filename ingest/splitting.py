@@ -1,0 +1,264 @@
+"""Split a cleaned document into passages along its own structure, sized for precise citation.
+
+Blocks are the lines of the cleaned text (paragraphs, list items, table rows, headings). A heading
+always starts a new passage and becomes the ``section`` of what follows; blocks are gathered until the
+passage reaches about ``target_words``; a single block longer than ``max_words`` is cut at sentence
+ends. Passages never overlap and, together, cover the whole document, so reading them in order gives
+the document back. Each passage knows its page (and last page), its section and its character offsets
+in the cleaned document text; its id is ``<document_id>#<position>``, stable across re-ingestion.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from haystack import Document, component, default_from_dict, default_to_dict
+
+from ingest.cleaning import NUMBERED_HEADING, is_list_item, is_table_row
+from ingest.readers import PAGE_BREAK
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(])")
+_BOLD_HEADING = re.compile(r"^\*\*(.+?)\*\*$")
+_MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
+
+
+@dataclass
+class Block:
+    """One line of the cleaned text with its place in the document."""
+
+    start: int
+    end: int
+    text: str
+    page: int
+    kind: str  # heading | list | table | text
+
+    @property
+    def words(self) -> int:
+        """Number of words."""
+        return len(self.text.split())
+
+
+def heading_text(line: str) -> str | None:
+    """The heading text when ``line`` is a heading, else None."""
+    for rx in (_MD_HEADING, _BOLD_HEADING):
+        m = rx.match(line)
+        if m:
+            return m.group(1).strip(" *")
+    if NUMBERED_HEADING.match(line) and len(line.split()) <= 14 and not line.endswith((".", ";", ",")):
+        return line
+    if is_list_item(line) or is_table_row(line):
+        return None
+    words = line.split()
+    if not (1 <= len(words) <= 10) or len(line) > 90 or not line[0].isupper():
+        return None
+    if re.match(r"^[\w .'-]{1,30}:", line):  # a form field such as "Aan: ..." or "Datum: ..."
+        return None
+    if line.endswith("?"):
+        return line if len(words) <= 9 else None
+    if line[-1] in ".,;:–-" or line.endswith(")"):
+        return None
+    return line
+
+
+def iter_blocks(content: str) -> list[Block]:
+    """The non-empty lines of the document with offsets, page numbers (from 1) and kinds."""
+    blocks: list[Block] = []
+    page = 1
+    pos = 0
+    for raw_line in re.split(r"(\n|\f)", content):
+        if raw_line == PAGE_BREAK:
+            page += 1
+        elif raw_line and raw_line != "\n" and raw_line.strip():
+            lead = len(raw_line) - len(raw_line.lstrip())
+            text = raw_line.strip()
+            start = pos + lead
+            kind = (
+                "heading"
+                if heading_text(text)
+                else "list"
+                if is_list_item(text)
+                else ("table" if is_table_row(text) else "text")
+            )
+            blocks.append(Block(start, start + len(text), text, page, kind))
+        pos += len(raw_line)
+    return blocks
+
+
+def _cut_long_block(block: Block, max_words: int, content: str) -> list[Block]:
+    """Cut a block longer than ``max_words`` at sentence ends (or, failing that, at word boundaries)."""
+    if block.words <= max_words:
+        return [block]
+    pieces: list[Block] = []
+    text = content[block.start : block.end]
+    bounds = [0] + [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    piece_start = 0
+    words = 0
+    for i in range(1, len(bounds)):
+        seg_words = len(text[bounds[i - 1] : bounds[i]].split())
+        if words and words + seg_words > max_words:
+            pieces.append(_sub_block(block, text, piece_start, bounds[i - 1]))
+            piece_start, words = bounds[i - 1], 0
+        words += seg_words
+    pieces.append(_sub_block(block, text, piece_start, len(text)))
+    result: list[Block] = []
+    for piece in pieces:
+        if piece.words <= max_words:
+            result.append(piece)
+            continue
+        # A "sentence" longer than the maximum: cut between words.
+        sub = content[piece.start : piece.end]
+        spans = [m.span() for m in re.finditer(r"\S+", sub)]
+        for j in range(0, len(spans), max_words):
+            chunk = spans[j : j + max_words]
+            result.append(_sub_block(piece, sub, chunk[0][0], chunk[-1][1]))
+    return result
+
+
+def _sub_block(block: Block, text: str, start: int, end: int) -> Block:
+    piece = text[start:end]
+    lead = len(piece) - len(piece.lstrip())
+    trail = len(piece.rstrip())
+    return Block(
+        block.start + start + lead, block.start + start + trail, piece.strip(), block.page, block.kind
+    )
+
+
+def _introduces_content(block: Block, nxt: Block | None) -> bool:
+    """A heading is only a heading when real content follows (not a label, a form field or a figure caption)."""
+    if nxt is None:
+        return False
+    if NUMBERED_HEADING.match(block.text) or _BOLD_HEADING.match(block.text) or _MD_HEADING.match(block.text):
+        return True
+    return (nxt.kind in {"list", "heading"} and bool(NUMBERED_HEADING.match(nxt.text))) or nxt.words >= 6
+
+
+def _page_of(content: str, offset: int) -> int:
+    return content.count(PAGE_BREAK, 0, offset) + 1
+
+
+def _merge_small(
+    groups: list[tuple[list[Block], str | None]], min_words: int, max_words: int
+) -> list[tuple[list[Block], str | None]]:
+    """Fold passages shorter than ``min_words`` (a lone heading, a caption) into the next one, else the previous."""
+    merged: list[tuple[list[Block], str | None]] = []
+    carry: list[Block] = []
+    for blocks_in, sec in groups:
+        blocks_in = carry + blocks_in
+        carry = []
+        if sum(b.words for b in blocks_in) < min_words:
+            carry = blocks_in
+            continue
+        merged.append((blocks_in, sec))
+    if carry:
+        if (
+            merged
+            and sum(b.words for b in merged[-1][0]) + sum(b.words for b in carry) <= max_words + min_words
+        ):
+            merged[-1] = (merged[-1][0] + carry, merged[-1][1])
+        else:
+            merged.append((carry, None))
+    return merged
+
+
+def split_document(
+    content: str, *, target_words: int = 90, max_words: int = 160, min_words: int = 20
+) -> list[dict[str, Any]]:
+    """Passages of a cleaned document: text, section, page, page_end, char_start, char_end."""
+    groups: list[tuple[list[Block], str | None]] = []
+    current: list[Block] = []
+    section: str | None = None
+    current_section: str | None = None
+
+    def flush() -> None:
+        nonlocal current
+        if current:
+            groups.append((current, current_section))
+        current = []
+
+    blocks = iter_blocks(content)
+    for idx, block in enumerate(blocks):
+        nxt = blocks[idx + 1] if idx + 1 < len(blocks) else None
+        if block.kind == "heading" and not _introduces_content(block, nxt):
+            block.kind = "text"
+        if block.kind == "heading":
+            title = heading_text(block.text) or block.text
+            # Consecutive headings (chapter then section) stay together in one passage.
+            if not (current and all(b.kind == "heading" for b in current)):
+                flush()
+            section = title
+            current_section = section
+            current.append(block)
+            continue
+        for piece in _cut_long_block(block, max_words, content):
+            words_now = sum(b.words for b in current)
+            only_headings = all(b.kind == "heading" for b in current)
+            if (
+                (current and not only_headings and words_now + piece.words > max_words)
+                or (current and not only_headings and words_now >= target_words and piece.kind != "list")
+                or (current and not only_headings and words_now >= target_words * 1.5)
+            ):
+                flush()
+            if not current:
+                current_section = section
+            current.append(piece)
+    flush()
+
+    passages = []
+    for blocks_in, sec in _merge_small(groups, min_words, max_words):
+        start, end = blocks_in[0].start, blocks_in[-1].end
+        passages.append(
+            {
+                "text": content[start:end].replace(PAGE_BREAK, "\n"),
+                "section": sec,
+                "page": _page_of(content, start),
+                "page_end": _page_of(content, end - 1),
+                "char_start": start,
+                "char_end": end,
+            }
+        )
+    return passages
+
+
+def passage_id(document_id: str, position: int) -> str:
+    """Stable id of a passage: document id and position."""
+    return f"{document_id}#{position:04d}"
+
+
+@component
+class StructureSplitter:
+    """Splits cleaned Documents into passage Documents (see module docstring)."""
+
+    def __init__(self, *, target_words: int = 90, max_words: int = 160) -> None:
+        if not 0 < target_words <= max_words:
+            raise ValueError("need 0 < target_words <= max_words")
+        self.target_words = target_words
+        self.max_words = max_words
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise the component."""
+        return default_to_dict(self, target_words=self.target_words, max_words=self.max_words)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> StructureSplitter:
+        """Deserialise the component."""
+        return default_from_dict(cls, data)
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+        """Return the passages of every Document, in order."""
+        passages: list[Document] = []
+        for doc in documents:
+            parts = split_document(
+                doc.content or "", target_words=self.target_words, max_words=self.max_words
+            )
+            base = {k: v for k, v in doc.meta.items() if k != "file_path"}
+            base["file_name"] = doc.meta.get("file_name")
+            for position, part in enumerate(parts):
+                text = part.pop("text")
+                meta = {**base, **part, "position": position, "passage_count": len(parts)}
+                passages.append(
+                    Document(id=passage_id(base["document_id"], position), content=text, meta=meta)
+                )
+        return {"documents": passages}

@@ -1,0 +1,1 @@
+"""Search components: query analysis, hybrid retrieval in Qdrant, duplicate grouping, answers."""

@@ -1,0 +1,69 @@
+"""Group passages that say the same thing word for word in several documents (one result, "also in")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from haystack import Document, component, default_from_dict, default_to_dict
+
+from ingest.analysis import tokenize
+
+
+def shingles(text: str, size: int = 4) -> set[tuple[str, ...]]:
+    """Word n-grams of the accent-folded text."""
+    words = tokenize(text)
+    if len(words) < size:
+        return {tuple(words)} if words else set()
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+    """Share of the smaller passage's n-grams that the other one also has."""
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+@component
+class DuplicateGrouper:
+    """Keeps the best-ranked passage of each group of near-identical passages from different documents.
+
+    The kept passage gets ``meta['also_in']``: the other documents (id, title, municipality, date, page)
+    where the same text stands.
+    """
+
+    def __init__(self, *, threshold: float = 0.6) -> None:
+        self.threshold = threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise the component."""
+        return default_to_dict(self, threshold=self.threshold)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DuplicateGrouper:
+        """Deserialise the component."""
+        return default_from_dict(cls, data)
+
+    @component.output_types(documents=list[Document])
+    def run(self, documents: list[Document]) -> dict[str, list[Document]]:
+        """Return the documents with duplicates folded into ``also_in`` of the first of their group."""
+        kept: list[tuple[Document, set[tuple[str, ...]]]] = []
+        for doc in documents:
+            grams = shingles(doc.content or "")
+            for leader, leader_grams in kept:
+                if leader.meta.get("document_id") != doc.meta.get("document_id") and (
+                    overlap(grams, leader_grams) >= self.threshold
+                ):
+                    also = leader.meta.setdefault("also_in", [])
+                    if all(a["document_id"] != doc.meta.get("document_id") for a in also):
+                        also.append(
+                            {
+                                k: doc.meta.get(k)
+                                for k in ("document_id", "title", "municipality", "region", "date", "page")
+                            }
+                            | {"passage_id": doc.id}
+                        )
+                    break
+            else:
+                kept.append((doc, grams))
+        return {"documents": [doc for doc, _ in kept]}
