@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +16,12 @@ from kb_api.config import Settings
 
 FILTER_FIELDS = ("document_id", "region", "municipality", "doc_type")
 RANGE_FIELDS = ("date_int", "year")
+
+# Local mode ignores payload indexes (it scans); they matter on a Qdrant server, so they are still declared.
+warnings.filterwarnings("ignore", message="Payload indexes have no effect in the local Qdrant")
+
+# The embedded (local-mode) client is not safe for concurrent use from the API's worker threads.
+STORE_LOCK = threading.RLock()
 
 
 class StoreUnavailableError(RuntimeError):
@@ -41,7 +49,7 @@ def build_document_store(settings: Settings) -> QdrantDocumentStore:
         api_key = Secret.from_token(settings.qdrant_api_key) if settings.qdrant_api_key else None
         return QdrantDocumentStore(url=settings.qdrant_url, api_key=api_key, timeout=30, **common)
     settings.qdrant_path.mkdir(parents=True, exist_ok=True)
-    return QdrantDocumentStore(path=str(settings.qdrant_path), **common)
+    return QdrantDocumentStore(path=str(settings.qdrant_path), force_disable_check_same_thread=True, **common)
 
 
 def open_client(store: QdrantDocumentStore) -> QdrantClient:
@@ -51,7 +59,8 @@ def open_client(store: QdrantDocumentStore) -> QdrantClient:
     retriever and the document listing must share the store's own client.
     """
     try:
-        store._initialize_client()
+        with STORE_LOCK:
+            store._initialize_client()
     except Exception as exc:
         where = store.url or store.path
         hint = " (is another process, e.g. 'kb serve', using the same store folder?)" if store.path else ""
@@ -76,14 +85,15 @@ def iter_passages(
     payload: bool | list[str] = True if with_content else ["meta", "id"]
     try:
         while True:
-            points, offset = client.scroll(
-                store.index,
-                scroll_filter=flt,
-                limit=512,
-                offset=offset,
-                with_payload=payload,
-                with_vectors=False,
-            )
+            with STORE_LOCK:
+                points, offset = client.scroll(
+                    store.index,
+                    scroll_filter=flt,
+                    limit=512,
+                    offset=offset,
+                    with_payload=payload,
+                    with_vectors=False,
+                )
             for point in points:
                 data = dict(point.payload or {})
                 yield Document(
@@ -133,9 +143,10 @@ def delete_document(store: QdrantDocumentStore, document_id: str) -> int:
     client = open_client(store)
     flt = rest.Filter(must=[meta_filter("document_id", document_id)])
     try:
-        count = client.count(store.index, count_filter=flt, exact=True).count
-        if count:
-            client.delete(store.index, points_selector=rest.FilterSelector(filter=flt), wait=True)
+        with STORE_LOCK:
+            count = client.count(store.index, count_filter=flt, exact=True).count
+            if count:
+                client.delete(store.index, points_selector=rest.FilterSelector(filter=flt), wait=True)
     except Exception as exc:
         raise StoreUnavailableError(f"cannot delete from the Qdrant store: {exc}") from exc
     return int(count)
@@ -145,7 +156,8 @@ def count_passages(store: QdrantDocumentStore) -> int:
     """Number of stored passages."""
     open_client(store)
     try:
-        return store.count_documents()
+        with STORE_LOCK:
+            return store.count_documents()
     except Exception as exc:
         raise StoreUnavailableError(f"cannot count passages in the Qdrant store: {exc}") from exc
 

@@ -9,7 +9,7 @@ from haystack import Document, component, default_to_dict
 from haystack.document_stores.types import DuplicatePolicy
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
-from ingest.store import delete_document
+from ingest.store import STORE_LOCK, delete_document
 
 
 @component
@@ -40,6 +40,7 @@ class PassageWriter:
             by_document[doc.meta["document_id"]].append(doc)
         written = 0
         for document_id, passages in by_document.items():
-            delete_document(self.document_store, document_id)
-            written += self.document_store.write_documents(passages, policy=DuplicatePolicy.OVERWRITE)
+            with STORE_LOCK:
+                delete_document(self.document_store, document_id)
+                written += self.document_store.write_documents(passages, policy=DuplicatePolicy.OVERWRITE)
         return {"documents_written": written, "documents": sorted(by_document)}

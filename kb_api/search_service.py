@@ -62,6 +62,7 @@ class AnswerOutcome:
     passages: list[Document]
     language: str
     timings_ms: dict[str, float]
+    notes: list[str] = field(default_factory=list)
 
 
 def highlights(text: str, query_terms: set[str]) -> list[tuple[int, int]]:

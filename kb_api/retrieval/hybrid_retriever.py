@@ -15,7 +15,7 @@ from haystack_integrations.document_stores.qdrant.converters import (
 from haystack_integrations.document_stores.qdrant.filters import convert_filters_to_qdrant
 from qdrant_client.http import models as rest
 
-from ingest.store import StoreUnavailableError, open_client
+from ingest.store import STORE_LOCK, StoreUnavailableError, open_client
 
 
 @component
@@ -85,14 +85,15 @@ class WeightedHybridRetriever:
             prefetch = prefetch[1:]
             weights = weights[1:] if weights else None
         try:
-            points = client.query_points(
-                self.document_store.index,
-                prefetch=prefetch,
-                query=rest.RrfQuery(rrf=rest.Rrf(k=self.rrf_k, weights=weights)),
-                limit=limit,
-                with_payload=True,
-                with_vectors=[DENSE_VECTORS_NAME],
-            ).points
+            with STORE_LOCK:
+                points = client.query_points(
+                    self.document_store.index,
+                    prefetch=prefetch,
+                    query=rest.RrfQuery(rrf=rest.Rrf(k=self.rrf_k, weights=weights)),
+                    limit=limit,
+                    with_payload=True,
+                    with_vectors=[DENSE_VECTORS_NAME],
+                ).points
         except Exception as exc:
             raise StoreUnavailableError(f"search in the Qdrant store failed: {exc}") from exc
         query = np.asarray(query_embedding, dtype=np.float32)

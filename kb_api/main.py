@@ -1,0 +1,69 @@
+"""The FastAPI application: ``create_app()`` with a lifespan that opens the store and warms the model once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from ingest.store import StoreUnavailableError, build_document_store, close_store, count_passages
+from kb_api.config import Settings, get_settings
+from kb_api.handlers import register_error_handlers
+from kb_api.routers import documents, health, search
+from kb_api.search_service import SearchService
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = (
+    "ViA Kennisbank: zoeken in gemeentelijk beleid over Veiligheid in Afhankelijkheidsrelaties "
+    "(Noordoost-Brabant, Arnhem-Achterhoek), met citaten: document, pagina, letterlijke tekst."
+)
+
+
+def auto_ingest_if_empty(settings: Settings, service: SearchService) -> None:
+    """On first start with an empty store, ingest the corpus so the service works out of the box."""
+    if count_passages(service.store) > 0:
+        return
+    from ingest.service import Ingestor, default_sources
+
+    logger.info("Empty store: ingesting the corpus in %s", settings.corpus_dir)
+    report = Ingestor(settings, service.store, progress=False).ingest(default_sources(settings))
+    logger.info("Ingestion: %s", report.summary())
+    service.refresh()
+
+
+def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) -> FastAPI:
+    """Build the app. Nothing is loaded until the lifespan starts."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = build_document_store(settings)
+        service = SearchService(settings, store)
+        app.state.settings = settings
+        app.state.service = service
+        try:
+            if auto_ingest:
+                auto_ingest_if_empty(settings, service)
+            service.warm_up()
+        except StoreUnavailableError as exc:
+            # Start anyway: /health and every search answer 503 with the reason until the store is back.
+            logger.error("Store unavailable at start-up: %s", exc)
+        yield
+        close_store(store)
+
+    app = FastAPI(title="ViA Kennisbank", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    register_error_handlers(app)
+    app.include_router(search.router)
+    app.include_router(documents.router)
+    app.include_router(health.router)
+    try:
+        from kb_api.routers import web
+    except ImportError:  # the web interface is optional for API-only deployments
+        pass
+    else:
+        web.mount(app)
+    return app

@@ -1,0 +1,88 @@
+"""Turn service outcomes into API schemas (shared by the JSON API, the web pages and the CLI's --json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from haystack import Document
+
+from kb_api.schemas import (
+    AskResponse,
+    Citation,
+    DocumentRef,
+    DocumentSummary,
+    Highlight,
+    SearchResponse,
+    SearchResult,
+)
+from kb_api.search_service import AnswerOutcome, SearchOutcome, highlights
+
+
+def result_of(doc: Document, query_terms: set[str]) -> SearchResult:
+    """A passage as a cited search result."""
+    meta = doc.meta
+    text = doc.content or ""
+    return SearchResult(
+        passage_id=doc.id,
+        text=text,
+        score=round(float(doc.score or 0.0), 6),
+        document_id=meta.get("document_id", ""),
+        title=meta.get("title"),
+        municipality=meta.get("municipality"),
+        region=meta.get("region"),
+        doc_type=meta.get("doc_type"),
+        date=meta.get("date"),
+        page=meta.get("page"),
+        page_end=meta.get("page_end"),
+        section=meta.get("section"),
+        highlights=[Highlight(start=s, end=e) for s, e in highlights(text, query_terms)],
+        also_in=[DocumentRef(**ref) for ref in meta.get("also_in", [])],
+    )
+
+
+def search_response(query: str, outcome: SearchOutcome) -> SearchResponse:
+    """The /search response body."""
+    terms = set(outcome.query_terms)
+    return SearchResponse(
+        query=query,
+        language=outcome.language,
+        total=len(outcome.results),
+        results=[result_of(d, terms) for d in outcome.results],
+        facets=outcome.facets,
+        notes=outcome.notes,
+        timings_ms={k: round(v, 1) for k, v in outcome.timings_ms.items()},
+    )
+
+
+def ask_response(question: str, outcome: AnswerOutcome) -> AskResponse:
+    """The /ask response body."""
+    return AskResponse(
+        question=question,
+        answer=outcome.answer,
+        answerable=outcome.answerable,
+        citations=[
+            Citation(
+                **{k: v for k, v in c.items() if k != "also_in"},
+                also_in=[DocumentRef(**r) for r in c["also_in"]],
+            )
+            for c in outcome.citations
+        ],
+        language=outcome.language,
+        notes=outcome.notes,
+        timings_ms={k: round(v, 1) for k, v in outcome.timings_ms.items()},
+    )
+
+
+def document_summary(info: dict[str, Any]) -> DocumentSummary:
+    """A stored document's summary."""
+    return DocumentSummary(
+        document_id=info["document_id"],
+        title=info.get("title"),
+        municipality=info.get("municipality"),
+        region=info.get("region"),
+        doc_type=info.get("doc_type"),
+        date=info.get("date"),
+        passages=info.get("passages", 0),
+        pages=info.get("page_count"),
+        file_name=info.get("file_name"),
+    )

