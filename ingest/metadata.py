@@ -193,16 +193,19 @@ def detect_title(text: str, fallback: str) -> str:
     m = _SUBJECT.search(head)
     if m:
         title = m.group(2).strip(" *:")
-        following = head[m.end() :].lstrip("\n").split("\n", 1)[0].strip(" *")
-        if (
+        # A subject that wraps onto the next line (not a blank line, a salutation or another header field).
+        following = (
+            head[m.end() + 1 :].split("\n", 1)[0].strip(" *") if head[m.end() : m.end() + 1] == "\n" else ""
+        )
+        continues = (
             following
             and not title.endswith((".", ":"))
+            and not following.endswith((",", ":"))
+            and not following.lower().startswith(("geachte", "beste", "datum", "aan", "van", "ons kenmerk"))
             and len(title) + len(following) < 160
-            and following[0].isupper()
-        ):
-            title = (
-                f"{title} {following}" if not following.lower().startswith(("datum", "aan", "van")) else title
-            )
+        )
+        if continues:
+            title = f"{title} {following}"
         if len(title) > 3:
             return title.strip(" *")
     for line in head.splitlines():

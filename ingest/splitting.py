@@ -138,27 +138,40 @@ def _page_of(content: str, offset: int) -> int:
     return content.count(PAGE_BREAK, 0, offset) + 1
 
 
+def _words(blocks: list[Block]) -> int:
+    return sum(b.words for b in blocks)
+
+
 def _merge_small(
     groups: list[tuple[list[Block], str | None]], min_words: int, max_words: int
 ) -> list[tuple[list[Block], str | None]]:
-    """Fold passages shorter than ``min_words`` (a lone heading, a caption) into the next one, else the previous."""
+    """Fold passages shorter than ``min_words`` into a neighbour, never beyond ``max_words``.
+
+    A lone heading joins the passage it introduces; other short text joins the passage before it in the
+    same section (so it keeps its section), else the one after it when that continues the same section;
+    when neither fits it stays a passage of its own.
+    """
     merged: list[tuple[list[Block], str | None]] = []
-    carry: list[Block] = []
-    for blocks_in, sec in groups:
-        blocks_in = carry + blocks_in
-        carry = []
-        if sum(b.words for b in blocks_in) < min_words:
-            carry = blocks_in
+    i = 0
+    while i < len(groups):
+        blocks, sec = groups[i]
+        nxt = groups[i + 1] if i + 1 < len(groups) else None
+        if _words(blocks) >= min_words:
+            merged.append((blocks, sec))
+            i += 1
             continue
-        merged.append((blocks_in, sec))
-    if carry:
-        if (
-            merged
-            and sum(b.words for b in merged[-1][0]) + sum(b.words for b in carry) <= max_words + min_words
-        ):
-            merged[-1] = (merged[-1][0] + carry, merged[-1][1])
+        headings_only = all(b.kind == "heading" for b in blocks)
+        fits_next = nxt is not None and _words(blocks) + _words(nxt[0]) <= max_words
+        if (headings_only or not merged) and fits_next and nxt is not None:
+            # A lone heading, or the title block at the top of a document, joins what follows it.
+            groups[i + 1] = (blocks + nxt[0], nxt[1])
+        elif merged and merged[-1][1] == sec and _words(merged[-1][0]) + _words(blocks) <= max_words:
+            merged[-1] = (merged[-1][0] + blocks, merged[-1][1])
+        elif fits_next and nxt is not None and nxt[0][0].kind != "heading" and nxt[1] == sec:
+            groups[i + 1] = (blocks + nxt[0], sec)
         else:
-            merged.append((carry, None))
+            merged.append((blocks, sec))
+        i += 1
     return merged
 
 

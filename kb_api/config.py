@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         default=1000, ge=50, le=10000, description="Longer queries are refused (422)."
     )
     answer_min_similarity: float = Field(
-        default=0.82,
+        default=0.80,
         ge=0.0,
         le=1.0,
         description="Minimum dense similarity of the best passage for /ask to answer instead of abstaining.",

@@ -18,7 +18,7 @@ from ingest.regions import canonical_region
 from ingest.store import count_passages, iter_passages, stored_documents
 from kb_api.config import Settings
 from kb_api.errors import DocumentNotFoundError, InvalidQueryError
-from kb_api.retrieval.answerer import ExtractiveAnswerer
+from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities, missing_from
 from kb_api.retrieval.pipeline import MODES, Mode, build_query_pipeline, pipeline_inputs
 
 logger = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ class SearchService:
         self._pipelines: dict[str, Pipeline] = {}
         self._answerer: ExtractiveAnswerer | None = None
         self._known: dict[str, dict[str, str]] | None = None
+        self._corpus_terms: set[str] | None = None
         self._timer = _Timer()
         self._lock = threading.Lock()
 
@@ -127,10 +128,25 @@ class SearchService:
             self._answerer = ExtractiveAnswerer(
                 embedder=pipe.get_component("dense"), min_similarity=self.settings.answer_min_similarity
             )
+        self.corpus_terms()
 
     def refresh(self) -> None:
-        """Forget cached document metadata (call after ingestion)."""
+        """Forget cached document metadata and vocabulary (call after ingestion)."""
         self._known = None
+        self._corpus_terms = None
+
+    def corpus_terms(self) -> set[str]:
+        """Every term (stem) that occurs in a stored passage or its metadata, to recognise unknown names."""
+        if self._corpus_terms is None:
+            vocabulary: set[str] = set()
+            for passage in iter_passages(self.store):
+                meta = passage.meta
+                context = " ".join(
+                    str(meta.get(k) or "") for k in ("title", "section", "municipality", "region")
+                )
+                vocabulary.update(terms(f"{passage.content or ''} {context}"))
+            self._corpus_terms = vocabulary
+        return self._corpus_terms
 
     def known_values(self) -> dict[str, dict[str, str]]:
         """Stored values per filter field, keyed by their lower-case form (for case-insensitive filters)."""
@@ -229,6 +245,8 @@ class SearchService:
             )
             pool = out["grouper"]["documents"]
             language = out.get("analyzer", {}).get("language", "nl")
+            lexical_query = out.get("analyzer", {}).get("lexical_query", query)
+            query_terms = sorted(set(terms(lexical_query)))
             query_embedding = out.get("dense", {}).get("embedding")
         facets = _facets(pool)
         results = pool[:top_k]
@@ -247,11 +265,13 @@ class SearchService:
         started = time.perf_counter()
         outcome = self.search(question, top_k=self._answerer.passages, filters=filters)
         answer_start = time.perf_counter()
+        query = " ".join(question.split())
         result = self._answerer.run(
-            query=" ".join(question.split()),
+            query=query,
             documents=outcome.results,
             query_embedding=outcome.query_embedding or [],
             language=outcome.language,
+            missing_entities=missing_from(key_entities(query), self.corpus_terms()),
         )
         timings = dict(outcome.timings_ms)
         timings["answer"] = (time.perf_counter() - answer_start) * 1000

@@ -7,21 +7,23 @@ import os
 # No model hub is reachable where the product runs; tests must prove it works without one.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# Haystack posts anonymous pipeline telemetry on every Pipeline.run; tests make no outbound calls.
+os.environ["HAYSTACK_TELEMETRY_ENABLED"] = "False"
 
-import ipaddress  # noqa: E402
-import socket  # noqa: E402
-import sys  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+import ipaddress
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import make_pdf as _make_pdf  # noqa: E402
+from helpers import make_pdf as _make_pdf
 
-from kb_api.config import REPO_ROOT, Settings  # noqa: E402
+from kb_api.config import REPO_ROOT, Settings
 
 REPO_CORPUS = REPO_ROOT / "corpus"
 
@@ -60,7 +62,15 @@ def no_network() -> Iterator[None]:
             raise NetworkAccessError(f"test tried to open a network connection to {address!r}")
         return original_connect_ex(self, address)
 
+    original_getaddrinfo = socket.getaddrinfo
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _is_loopback((host,)):
+            raise NetworkAccessError(f"test tried to resolve the host name {host!r}")
+        return original_getaddrinfo(host, *args, **kwargs)
+
     mp = pytest.MonkeyPatch()
+    mp.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
     mp.setattr(socket.socket, "connect", guarded_connect)
     mp.setattr(socket.socket, "connect_ex", guarded_connect_ex)
     try:

@@ -31,7 +31,7 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
     _register_font()
     path.parent.mkdir(parents=True, exist_ok=True)
     c = canvas.Canvas(str(path), pagesize=A4, invariant=True)
-    width, height = A4
+    _, height = A4
     for lines in pages:
         c.setFont(FONT_NAME, FONT_SIZE)
         y = height - 60
@@ -63,7 +63,7 @@ def make_encrypted_pdf(source: Path, target: Path, password: str = "geheim") -> 
     writer = PdfWriter()
     for page in PdfReader(str(source)).pages:
         writer.add_page(page)
-    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="AES-128")
+    writer.encrypt(user_password=password, owner_password=password + "-owner", algorithm="RC4-128")
     with target.open("wb") as fh:
         writer.write(fh)
     return target

@@ -14,12 +14,55 @@ from typing import Any
 import numpy as np
 from haystack import Document, component, default_to_dict
 
-from ingest.analysis import terms
+from ingest.analysis import stem, terms, tokenize
+from ingest.splitting import heading_text
+from kb_api.retrieval.glossary import dutch_terms
 
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|$)")
 _ABBREVIATION_END = re.compile(
     r"\b(?:o\.a|t\.b\.v|m\.b\.t|bv|d\.w\.z|i\.s\.m|z\.s\.m|e\.d|nl|ca|incl|excl)\.$", re.I
 )
+
+
+_QUANTITY = re.compile(
+    r"\b(hoeveel|hoe ?veel|hoe hoog|welk(e)? (bedrag|percentage|aantal)|wat kost|how (many|much)|what (amount|percentage))\b",
+    re.IGNORECASE,
+)
+_CONTINUES = re.compile(
+    r"^(het betreft|het gaat om|dit betreft|dit zijn|dat zijn|namelijk|deze bestaat|dit betekent|zij)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w’'][\w’'.-]*")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def key_entities(question: str) -> list[str]:
+    """Names and numbers the answer must be about: capitalised words after the first, and figures."""
+    words = _WORD.findall(question)
+    entities = []
+    for i, word in enumerate(words):
+        word = _POSSESSIVE.sub("", word).strip(".-")
+        if not word:
+            continue
+        if word[0].isdigit() or (i > 0 and word[0].isupper() and word.lower() not in _GENERIC_CAPITALISED):
+            entities.append(word)
+    return entities
+
+
+_GENERIC_CAPITALISED = frozenset({"i", "english", "dutch", "nederlands", "engels"})
+
+
+def entity_forms(entity: str) -> set[str]:
+    """Stems under which an entity (or its Dutch glossary form, e.g. October -> oktober) can occur."""
+    forms = {stem(t) for t in tokenize(entity)}
+    for nl in dutch_terms(entity):
+        forms |= {stem(t) for t in tokenize(nl)}
+    return forms
+
+
+def missing_from(entities: list[str], known_terms: set[str]) -> list[str]:
+    """The entities none of whose forms occur in ``known_terms``."""
+    return [e for e in entities if not entity_forms(e) & known_terms]
 
 
 @dataclass
@@ -48,7 +91,8 @@ def split_units(text: str, rank: int) -> list[Unit]:
             chunk = line[s:e]
             lead = len(chunk) - len(chunk.lstrip())
             stripped = chunk.strip()
-            if len(stripped.split()) >= 3:
+            is_label = heading_text(stripped) is not None and not any(ch.isdigit() for ch in stripped)
+            if len(stripped.split()) >= 4 and not is_label:
                 start = line_start + s + lead
                 units.append(Unit(rank, start, start + len(stripped), stripped))
         line_start += len(line) + 1
@@ -74,7 +118,7 @@ class ExtractiveAnswerer:
         *,
         embedder: Any,
         min_similarity: float = 0.82,
-        passages: int = 5,
+        passages: int = 4,
         max_sentences: int = 3,
         margin: float = 0.03,
     ) -> None:
@@ -105,16 +149,26 @@ class ExtractiveAnswerer:
 
     @component.output_types(answer=str, answerable=bool, citations=list[dict[str, Any]])
     def run(
-        self, query: str, documents: list[Document], query_embedding: list[float], language: str = "nl"
+        self,
+        query: str,
+        documents: list[Document],
+        query_embedding: list[float],
+        language: str = "nl",
+        missing_entities: list[str] | None = None,
     ) -> dict[str, Any]:
-        """Answer ``query`` from ``documents`` (ranked passages) or abstain."""
+        """Answer ``query`` from ``documents`` (ranked passages) or abstain.
+
+        Abstains when the question names something the corpus never mentions (``missing_entities``), when
+        the best passage is not similar enough, when the chosen sentences' passages do not mention the
+        names and figures the question is about, or when a quantity question finds no sentence with a figure.
+        """
+        if missing_entities:
+            return self._abstain(language, missing_entities)
         top = documents[: self.passages]
         best = max((d.meta.get("dense_score", 0.0) for d in top), default=0.0)
-        if not top or best < self.min_similarity:
-            return {"answer": _no_answer(language), "answerable": False, "citations": []}
         units = [u for rank, doc in enumerate(top) for u in split_units(doc.content or "", rank)]
-        if not units:
-            return {"answer": _no_answer(language), "answerable": False, "citations": []}
+        if not top or best < self.min_similarity or not units:
+            return self._abstain(language)
         query_terms = set(terms(query))
         sims = self._embed([u.text for u in units]) @ np.asarray(query_embedding, dtype=np.float32)
         scores = []
@@ -122,13 +176,22 @@ class ExtractiveAnswerer:
             coverage = len(query_terms & set(terms(unit.text))) / len(query_terms) if query_terms else 0.0
             scores.append(float(sim) + 0.15 * coverage - 0.01 * unit.passage_rank)
         order = sorted(range(len(units)), key=lambda i: -scores[i])
+        if _QUANTITY.search(query):
+            # A "how many / how much" question is answered by a sentence with a figure in it.
+            order = [i for i in order if any(ch.isdigit() for ch in units[i].text)]
+            if not order or scores[order[0]] < scores[max(range(len(units)), key=lambda i: scores[i])] - 0.06:
+                return self._abstain(language)
         chosen = [i for i in order[: self.max_sentences] if scores[i] >= scores[order[0]] - self.margin]
         chosen.sort(key=lambda i: (units[i].passage_rank, units[i].start))
+        entities = key_entities(query)
+        if entities and not self._mentions(entities, [top[units[i].passage_rank] for i in chosen]):
+            return self._abstain(language)
         citations = []
         parts = []
         for n, i in enumerate(chosen, start=1):
             unit = units[i]
             doc = top[unit.passage_rank]
+            quote = self._with_continuation(unit, units, doc.content or "")
             meta = doc.meta
             citations.append(
                 {
@@ -140,9 +203,41 @@ class ExtractiveAnswerer:
                     "region": meta.get("region"),
                     "date": meta.get("date"),
                     "page": meta.get("page"),
-                    "quote": unit.text,
+                    "quote": quote,
                     "also_in": meta.get("also_in", []),
                 }
             )
-            parts.append(f"“{unit.text}” [{n}]")
+            parts.append(f"“{quote}” [{n}]")
         return {"answer": " ".join(parts), "answerable": True, "citations": citations}
+
+    @staticmethod
+    def _with_continuation(unit: Unit, units: list[Unit], text: str) -> str:
+        """The unit, extended by the next sentence when it only introduces it (ends with ':' or 'Het betreft…')."""
+        following = [u for u in units if u.passage_rank == unit.passage_rank and u.start >= unit.end]
+        if following:
+            nxt = min(following, key=lambda u: u.start)
+            if unit.text.endswith(":") or _CONTINUES.match(nxt.text):
+                return text[unit.start : nxt.end]
+        return unit.text
+
+    @staticmethod
+    def _mentions(entities: list[str], passages: list[Document]) -> bool:
+        """Whether every entity occurs in the chosen passages (text, title, section, municipality, region)."""
+        seen: set[str] = set()
+        for doc in passages:
+            meta = doc.meta
+            context = " ".join(str(meta.get(k) or "") for k in ("title", "section", "municipality", "region"))
+            seen |= {stem(t) for t in tokenize(f"{doc.content or ''} {context}")}
+        return all(entity_forms(e) & seen for e in entities)
+
+    @staticmethod
+    def _abstain(language: str, missing: list[str] | None = None) -> dict[str, Any]:
+        message = _no_answer(language)
+        if missing:
+            names = ", ".join(f"'{m}'" for m in missing)
+            message += (
+                f" The documents do not mention {names}."
+                if language == "en"
+                else f" De documenten noemen {names} nergens."
+            )
+        return {"answer": message, "answerable": False, "citations": []}

@@ -38,6 +38,7 @@ def build_query_pipeline(settings: Settings, store: QdrantDocumentStore, mode: M
             ),
         )
         pipe.connect("analyzer.weights", "retriever.weights")
+        pipe.connect("analyzer.lexical_query", "sparse.text")
         pipe.connect("dense.embedding", "retriever.query_embedding")
         pipe.connect("sparse.sparse_embedding", "retriever.query_sparse_embedding")
     elif mode == "dense":
@@ -57,7 +58,7 @@ def pipeline_inputs(pipe: Pipeline, query: str, filters: dict | None, top_k: int
     names = set(pipe.graph.nodes)
     if "dense" in names:
         data["dense"] = {"text": query}
-    if "sparse" in names:
+    if "sparse" in names and "analyzer" not in names:
         data["sparse"] = {"text": query}
     if "analyzer" in names:
         data["analyzer"] = {"query": query}

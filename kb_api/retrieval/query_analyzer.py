@@ -7,6 +7,7 @@ from typing import Any
 
 from haystack import component, default_from_dict, default_to_dict
 
+from kb_api.retrieval.glossary import expand_for_lexical
 from kb_api.retrieval.language import detect_language
 
 _FIGURE = re.compile(r"\d")
@@ -25,7 +26,7 @@ class QueryAnalyzer:
         self,
         *,
         dutch_weights: tuple[float, float] = (1.0, 1.0),
-        english_weights: tuple[float, float] = (0.3, 1.0),
+        english_weights: tuple[float, float] = (0.5, 1.0),
         exact_boost: float = 0.3,
     ) -> None:
         self.dutch_weights = tuple(dutch_weights)
@@ -46,11 +47,19 @@ class QueryAnalyzer:
         """Deserialise the component."""
         return default_from_dict(cls, data)
 
-    @component.output_types(language=str, weights=list[float])
+    @component.output_types(language=str, weights=list[float], lexical_query=str)
     def run(self, query: str) -> dict[str, Any]:
-        """Language of the query and the fusion weights for it."""
+        """Language of the query, the fusion weights for it, and the text for the lexical leg.
+
+        For an English query the lexical text adds the Dutch equivalents of its domain terms (glossary).
+        """
         language = detect_language(query)
+        lexical_query = expand_for_lexical(query) if language == "en" else query
         sparse, dense = self.dutch_weights if language == "nl" else self.english_weights
         if _FIGURE.search(query) or _NAME.search(query):
             sparse += self.exact_boost
-        return {"language": language, "weights": [float(sparse), float(dense)]}
+        return {
+            "language": language,
+            "weights": [float(sparse), float(dense)],
+            "lexical_query": lexical_query,
+        }

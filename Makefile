@@ -1,0 +1,49 @@
+# ViA Kennisbank — two commands do everything on a fresh machine:
+#   make run    install, prepare the model, ingest corpus/ and serve search on http://127.0.0.1:8000/
+#   make test   install (with test tools and Chromium) and run the tests
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test eval bench install browser lint clean-store
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# torch first, pinned: 2.13.0 is the CPU wheel on this machine's disk; an unpinned torch pulls a multi-GB CUDA build.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	HF_HUB_OFFLINE=1 $(BIN)/kb prepare-model
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian's Chromium for the browser tests (no browser download; Playwright drives /usr/bin/chromium).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+run: install
+	$(BIN)/kb ingest
+	$(BIN)/kb serve --host $(HOST) --port $(PORT)
+
+test: install browser
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
+
+eval: install
+	HF_HUB_OFFLINE=1 $(BIN)/kb eval --gate
+
+bench: install
+	$(BIN)/python -m bench.bench_ingest
+	$(BIN)/python -m bench.bench_api
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check ingest kb_api eval bench corpus tests && $(BIN)/mypy ingest kb_api eval
+
+clean-store:
+	rm -rf data/qdrant

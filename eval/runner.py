@@ -1,0 +1,330 @@
+"""``kb eval``: run the gold questions through the product's own search and ask code and report metrics.
+
+Retrieval metrics come from ranx (hit rate = "R@k": share of questions with an answer-bearing passage in
+the top k; MRR@10; nDCG@10; recall@10 over all answer-bearing passages). The store is built fresh from the
+corpus in a temporary folder, so every run measures parsing, splitting and embedding as well.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from haystack import Document
+from ranx import Qrels, Run, evaluate
+from rich.console import Console
+from rich.table import Table
+
+from eval.gold import DEFAULT_GOLD, GoldQuestion, answers, load_gold, span_in
+from ingest.service import Ingestor, default_sources
+from ingest.store import build_document_store, close_store, iter_passages
+from kb_api.config import Settings
+from kb_api.search_service import SearchService
+
+EVAL_DIR = Path(__file__).resolve().parent
+THRESHOLDS = EVAL_DIR / "thresholds.json"
+METRICS = ["hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10", "ndcg@10", "recall@10"]
+TOP_K = 10
+
+
+@dataclass
+class Ranked:
+    """The ranked passage ids a mode returned for one question (duplicates resolved for judging)."""
+
+    ids: list[str]
+    scores: list[float]
+    documents: list[Document]
+    latency_ms: float
+
+
+def _judged_id(doc: Document, q: GoldQuestion, relevant_ids: set[str]) -> str:
+    """The id to judge a result by: itself, or the passage of a grouped duplicate that bears the answer."""
+    if doc.id in relevant_ids:
+        return doc.id
+    for ref in doc.meta.get("also_in", []):
+        if ref.get("passage_id") in relevant_ids:
+            return str(ref["passage_id"])
+    return doc.id
+
+
+def build_qrels(questions: list[GoldQuestion], passages: list[Document]) -> dict[str, dict[str, int]]:
+    """Answer-bearing passages per question, found by their text."""
+    qrels: dict[str, dict[str, int]] = {}
+    for q in questions:
+        if not q.answerable:
+            continue
+        hits = {
+            p.id: 1 for p in passages if answers(q.relevant, p.meta.get("document_id", ""), p.content or "")
+        }
+        qrels[q.id] = hits
+    return qrels
+
+
+def _fresh_store_settings(settings: Settings, folder: Path) -> Settings:
+    return settings.model_copy(update={"qdrant_path": folder, "qdrant_url": None})
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def _metrics(qrels: dict[str, dict[str, int]], runs: dict[str, Ranked], qids: list[str]) -> dict[str, float]:
+    qids = [q for q in qids if qrels.get(q)]
+    if not qids:
+        return {}
+    qr = Qrels({q: qrels[q] for q in qids})
+    run_dict = {
+        q: {pid: float(len(runs[q].ids) - i) for i, pid in enumerate(runs[q].ids)} or {"__none__": 0.0}
+        for q in qids
+    }
+    scores = evaluate(qr, Run(run_dict), METRICS, make_comparable=True)
+    return {k: round(float(v), 4) for k, v in scores.items()}
+
+
+def _write_trec(path: Path, runs: dict[str, Ranked], tag: str) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for qid in sorted(runs):
+            for rank, (pid, score) in enumerate(zip(runs[qid].ids, runs[qid].scores, strict=True), start=1):
+                fh.write(f"{qid} Q0 {pid} {rank} {score:.6f} {tag}\n")
+
+
+def run_evaluation(
+    settings: Settings,
+    *,
+    gold: Path | None = None,
+    out: Path | None = None,
+    modes: list[str] | None = None,
+    gate: bool = False,
+    as_json: bool = False,
+    console: Console | None = None,
+) -> bool:
+    """Evaluate, print the table, write report + TREC runs; with ``gate``, return False below thresholds."""
+    console = console or Console()
+    modes = modes or ["hybrid", "dense", "lexical"]
+    questions = load_gold(gold or DEFAULT_GOLD)
+    out = out or EVAL_DIR / "runs" / "latest"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
+        eval_settings = _fresh_store_settings(settings, Path(tmp) / "qdrant")
+        store = build_document_store(eval_settings)
+        try:
+            started = time.perf_counter()
+            report = Ingestor(eval_settings, store, progress=not as_json).ingest(
+                default_sources(eval_settings)
+            )
+            ingest_seconds = time.perf_counter() - started
+            passages = list(iter_passages(store))
+            service = SearchService(eval_settings, store)
+            service.warm_up()
+            result = _evaluate(service, questions, passages, modes, out)
+        finally:
+            close_store(store)
+    result["ingestion"] = {"documents": len(report.ingested), "passages": report.passages,
+                           "seconds": round(ingest_seconds, 1), "failed": [f.to_dict() for f in report.failed]}  # fmt: skip
+    result["gold"] = str(gold or DEFAULT_GOLD)
+    result["config"] = {
+        "passage_target_words": settings.passage_target_words,
+        "passage_max_words": settings.passage_max_words,
+        "embed_title_and_section": settings.embed_title_and_section,
+        "candidates_per_leg": settings.candidates_per_leg,
+        "rrf_k": settings.rrf_k,
+        "answer_min_similarity": settings.answer_min_similarity,
+    }
+    gate_failures = check_thresholds(result) if gate else []
+    result["gate"] = {"checked": gate, "failures": gate_failures}
+    (out / "report.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
+    if as_json:
+        console.print_json(json.dumps(result, ensure_ascii=False))
+    else:
+        print_report(result, console)
+        console.print(f"\nRapport: {out / 'report.json'}; TREC-runs: {out}/run.<mode>.trec")
+        for failure in gate_failures:
+            console.print(f"[red]GATE FAILED[/red] {failure}")
+        if gate and not gate_failures:
+            console.print("[green]Quality gate passed[/green]")
+    return not gate_failures
+
+
+def _evaluate(
+    service: SearchService,
+    questions: list[GoldQuestion],
+    passages: list[Document],
+    modes: list[str],
+    out: Path,
+) -> dict[str, Any]:
+    qrels = build_qrels(questions, passages)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for q in questions:
+        if q.answerable:
+            groups["all"].append(q.id)
+            groups[f"lang={q.lang}"].append(q.id)
+            groups[f"kind={q.kind}"].append(q.id)
+    result: dict[str, Any] = {"questions": len(questions), "answerable": len(groups["all"]), "modes": {}}
+    no_qrels = [q.id for q in questions if q.answerable and not qrels.get(q.id)]
+    result["questions_without_answer_passage"] = no_qrels
+    hybrid_runs: dict[str, Ranked] = {}
+    by_id = {q.id: q for q in questions}
+    for mode in modes:
+        runs: dict[str, Ranked] = {}
+        for q in questions:
+            started = time.perf_counter()
+            outcome = service.search(q.question, top_k=TOP_K, mode=mode)  # type: ignore[arg-type]
+            latency = (time.perf_counter() - started) * 1000
+            relevant_ids = set(qrels.get(q.id, {}))
+            runs[q.id] = Ranked(
+                [_judged_id(d, q, relevant_ids) for d in outcome.results],
+                [float(d.score or 0.0) for d in outcome.results],
+                outcome.results,
+                latency,
+            )
+        _write_trec(
+            out / f"run.{mode}.trec", {k: v for k, v in runs.items() if by_id[k].answerable}, f"via-{mode}"
+        )
+        latencies = [r.latency_ms for r in runs.values()]
+        mode_result: dict[str, Any] = {
+            "metrics": {name: _metrics(qrels, runs, ids) for name, ids in sorted(groups.items())},
+            "latency_ms": {
+                "p50": round(_percentile(latencies, 50), 1),
+                "p95": round(_percentile(latencies, 95), 1),
+            },
+            "both_regions": _both_regions(questions, runs),
+        }
+        result["modes"][mode] = mode_result
+        if mode == "hybrid":
+            hybrid_runs = runs
+    if "hybrid" in modes:
+        result["answers"] = _answers(service, questions)
+        result["misses"] = [
+            {"id": q.id, "lang": q.lang, "question": q.question,
+             "top": [f"{d.meta.get('document_id')} p{d.meta.get('page')}" for d in hybrid_runs[q.id].documents[:3]]}
+            for q in questions
+            if q.answerable and qrels.get(q.id) and not set(hybrid_runs[q.id].ids[:5]) & set(qrels[q.id])
+        ]  # fmt: skip
+    return result
+
+
+def _both_regions(questions: list[GoldQuestion], runs: dict[str, Ranked]) -> dict[str, Any]:
+    comparison = [q for q in questions if q.answerable and len(q.regions) >= 2]
+    covered = []
+    for q in comparison:
+        found = {d.meta.get("region") for d in runs[q.id].documents}
+        for doc in runs[q.id].documents:
+            found |= {ref.get("region") for ref in doc.meta.get("also_in", [])}
+        if set(q.regions) <= found:
+            covered.append(q.id)
+    share = len(covered) / len(comparison) if comparison else 0.0
+    return {"questions": len(comparison), "covered": len(covered), "share": round(share, 4)}
+
+
+def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str, Any]:
+    correct: dict[str, list[int]] = defaultdict(list)
+    abstained: list[int] = []
+    latencies = []
+    answer_misses = []
+    false_abstentions = []
+    for q in questions:
+        started = time.perf_counter()
+        outcome = service.ask(q.question)
+        latencies.append((time.perf_counter() - started) * 1000)
+        if not q.answerable:
+            abstained.append(0 if outcome.answerable else 1)
+            continue
+        ok = outcome.answerable and any(
+            any(span_in(span, c["quote"]) for span in j.spans)
+            for c in outcome.citations
+            for j in q.relevant
+            if j.document_id == c["document_id"]
+            or any(a["document_id"] == j.document_id for a in c["also_in"])
+        )
+        for key in ("all", f"lang={q.lang}", f"kind={q.kind}"):
+            correct[key].append(1 if ok else 0)
+        if not outcome.answerable:
+            false_abstentions.append(q.id)
+        elif not ok:
+            answer_misses.append({"id": q.id, "question": q.question, "answer": outcome.answer[:300]})
+    return {
+        "accuracy": {k: round(sum(v) / len(v), 4) for k, v in sorted(correct.items())},
+        "abstention_accuracy": round(sum(abstained) / len(abstained), 4) if abstained else None,
+        "unanswerable": len(abstained),
+        "false_abstentions": false_abstentions,
+        "misses": answer_misses,
+        "latency_ms": {
+            "p50": round(_percentile(latencies, 50), 1),
+            "p95": round(_percentile(latencies, 95), 1),
+        },
+    }
+
+
+def _lookup(result: dict[str, Any], key: str) -> float | None:
+    node: Any = result
+    for part in key.split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return float(node) if isinstance(node, int | float) else None
+
+
+def check_thresholds(result: dict[str, Any], path: Path = THRESHOLDS) -> list[str]:
+    """Every threshold in eval/thresholds.json that the result does not reach (keys are /-paths)."""
+    thresholds = json.loads(path.read_text(encoding="utf-8"))["minimum"]
+    failures = []
+    for key, minimum in thresholds.items():
+        value = _lookup(result, key)
+        if value is None or value < minimum:
+            failures.append(f"{key} = {value} < {minimum}")
+    return failures
+
+
+def print_report(result: dict[str, Any], console: Console) -> None:
+    """The side-by-side table, per language and kind, plus answers and misses."""
+    modes = list(result["modes"])
+    table = Table(title=f"Retrieval ({result['answerable']} answerable of {result['questions']} questions)")
+    table.add_column("group")
+    table.add_column("metric")
+    for mode in modes:
+        table.add_column(mode, justify="right")
+    groups = list(result["modes"][modes[0]]["metrics"])
+    groups.sort(key=lambda g: (g != "all", not g.startswith("lang="), g))
+    for group in groups:
+        for metric in ("hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10", "ndcg@10"):
+            cells = [f"{result['modes'][m]['metrics'].get(group, {}).get(metric, 0):.3f}" for m in modes]
+            table.add_row(group, metric.replace("hit_rate", "R"), *cells)
+        table.add_section()
+    for label, key in (("both regions (comparison)", "share"),):
+        table.add_row("comparison", label, *[f"{result['modes'][m]['both_regions'][key]:.3f}" for m in modes])
+    table.add_row("latency", "p50 / p95 ms",
+                  *[f"{result['modes'][m]['latency_ms']['p50']:.0f} / {result['modes'][m]['latency_ms']['p95']:.0f}"
+                    for m in modes])  # fmt: skip
+    console.print(table)
+    answers = result.get("answers")
+    if answers:
+        console.print("\n[bold]Answers (hybrid, /ask)[/bold]")
+        for key, value in answers["accuracy"].items():
+            console.print(f"  answer accuracy {key}: {value:.3f}")
+        console.print(
+            f"  abstention accuracy: {answers['abstention_accuracy']} ({answers['unanswerable']} unanswerable)"
+        )
+        console.print(f"  false abstentions: {len(answers['false_abstentions'])}; "
+                      f"latency p50/p95: {answers['latency_ms']['p50']:.0f}/{answers['latency_ms']['p95']:.0f} ms")  # fmt: skip
+    if result.get("misses"):
+        console.print(
+            f"\n[bold]Retrieval misses (hybrid, nothing answer-bearing in top 5): {len(result['misses'])}[/bold]"
+        )
+        for miss in result["misses"]:
+            console.print(f"  {miss['id']} [{miss['lang']}] {miss['question']}  → {', '.join(miss['top'])}")
+    if answers and answers["misses"]:
+        console.print(f"\n[bold]Answer misses: {len(answers['misses'])}[/bold]")
+        for miss in answers["misses"][:25]:
+            console.print(f"  {miss['id']} {miss['question']}\n     → {miss['answer'][:160]}")
+    if result.get("questions_without_answer_passage"):
+        console.print(
+            f"[yellow]Gold spans found in no passage: {result['questions_without_answer_passage']}[/yellow]"
+        )

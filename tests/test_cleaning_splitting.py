@@ -1,0 +1,351 @@
+"""Cleaning extracted text and splitting it into citable passages, on made-up text, real PDFs and the corpus."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import squash
+
+from ingest.cleaning import TextCleaner, clean_text
+from ingest.readers import PAGE_BREAK, read_source
+from ingest.splitting import StructureSplitter, passage_id, split_document
+from kb_api.config import REPO_ROOT
+
+CORPUS_PDFS = sorted((REPO_ROOT / "corpus" / "pdf").glob("*.pdf"))
+MakePdf = Callable[[Path, list[list[str]]], Path]
+
+# Three pages as a letter is laid out: paragraphs wrapped at the page width, a list, a numbered heading on
+# page 2, a table on page 3.
+LETTER_PAGES = [
+    [
+        "Raadsinformatiebrief",
+        "Datum: 9 maart 2026",
+        "Onderwerp: Toekomstbeeld aanpak geweld in afhankelijkheidsrelaties",
+        "Met deze brief informeren wij u over de regionale en lokale ontwikkelingen rondom de aanpak",
+        "van geweld in afhankelijkheidsrelaties. Het onderzoek van het Verwey-Jonker instituut liet zien",
+        "dat het bij zeventig procent van de gezinnen niet lukt om het geweld duurzaam te stoppen. Daarom",
+        "werken de gemeenten in de regio samen aan een effectievere aanpak van huiselijk geweld en kinder-",
+        "mishandeling, met aandacht voor de zorg- en veiligheidsketen en voor de inzet van professionals.",
+        "De volgende acties krijgen voorrang:",
+        "• versterken van de regionale netwerksamenwerking",
+        "- de inzet van ervaringsdeskundigheid in het sociaal domein",
+        "1. een gezamenlijke monitor voor alle gemeenten in de regio",
+    ],
+    [
+        "4.2.3 Specifieke doelgroepen",
+        "Ouderen, mensen met een licht verstandelijke beperking en jongeren zoeken minder snel hulp",
+        "bij geweld thuis. Voor deze doelgroepen ontwikkelen de gemeenten samen met Veilig Thuis een",
+        "gerichte aanpak, waarin voorlichting, vroegsignalering en laagdrempelige ondersteuning een",
+        "plaats krijgen. Professionals in het voorveld worden getraind in het herkennen van signalen.",
+    ],
+    [
+        "5 Financieel kader",
+        "De gemeenten dragen naar inwonertal bij aan de regionale aanpak. De bijdrage per gemeente",
+        "staat in de tabel hieronder; de bedragen gelden per jaar voor de gehele looptijd van het plan.",
+        "Boekel 11030 1,78% € 0,00 € 5.518,00",
+        "Oss 95000 15,30% € 0,00 € 47.432,00",
+        "Monitoring en evaluatie van de aanpak vinden jaarlijks plaats met alle gemeenten en partners,",
+        "zodat de raad tijdig kan bijsturen als de resultaten achterblijven bij de verwachtingen.",
+    ],
+]
+
+
+def check_passages(content: str, passages: list[dict[str, Any]], max_words: int | None) -> None:
+    """The invariants every split must meet: exact offsets, order, no overlap, full coverage, size bounds.
+
+    ``max_words=None`` skips the size bound (see the xfail tests on merged short passages).
+    """
+    assert passages
+    previous_end = 0
+    for p in passages:
+        assert p["text"] == content[p["char_start"] : p["char_end"]].replace(PAGE_BREAK, "\n")
+        assert p["char_start"] >= previous_end  # ordered, never overlapping
+        assert content[previous_end : p["char_start"]].strip() == ""  # nothing between passages is lost
+        previous_end = p["char_end"]
+        assert p["text"] == p["text"].strip()
+        if max_words is not None:
+            assert len(p["text"].split()) <= max_words
+        assert p["page"] == content.count(PAGE_BREAK, 0, p["char_start"]) + 1
+        assert p["page"] <= p["page_end"]
+    assert content[previous_end:].strip() == ""
+    total_words = len(content.split())
+    if total_words >= 40:
+        assert min(len(p["text"].split()) for p in passages) >= 5
+
+
+# --- cleaning ---------------------------------------------------------------------------------------
+
+
+def test_dehyphenates_words_broken_at_line_end() -> None:
+    assert clean_text("de aanpak van kinder-\nmishandeling in de regio") == (
+        "de aanpak van kindermishandeling in de regio"
+    )
+
+
+def test_keeps_hyphen_before_conjunction() -> None:
+    assert clean_text("de zorg-\nen veiligheidsketen") == "de zorg- en veiligheidsketen"
+    assert "ex-partners" in clean_text("geweld door ex-partners")
+
+
+def test_joins_wrapped_lines_of_a_paragraph() -> None:
+    lines = [
+        "Het college heeft in overleg met de partners in de regio besloten om de aanpak",
+        "van huiselijk geweld en kindermishandeling de komende jaren verder te versterken",
+        "en daarbij nadrukkelijk aandacht te geven aan preventie en aan vroegsignalering",
+        "door professionals in het onderwijs, de kinderopvang en de huisartsenpraktijk.",
+        "",
+        "Een tweede alinea begint hier en staat op zichzelf, los van de vorige alinea.",
+    ]
+    cleaned = clean_text("\n".join(lines))
+    paragraphs = cleaned.split("\n")
+    assert paragraphs[0] == " ".join(lines[:4])
+    assert paragraphs[1] == ""
+    assert paragraphs[2] == lines[5]
+
+
+def test_keeps_list_items_on_their_own_lines() -> None:
+    text = "De acties zijn:\n• a versterken\n- b samenwerken\n1. c monitoren\nDaarna volgt meer tekst."
+    lines = clean_text(text).split("\n")
+    assert "• a versterken" in lines
+    assert "- b samenwerken" in lines
+    assert "1. c monitoren" in lines
+
+
+def test_keeps_table_rows_intact() -> None:
+    text = (
+        "De bijdrage per gemeente staat in de tabel\n"
+        "Boekel 11030 1,78% € 0,00 € 5.518,00\n"
+        "Oss 95000 15,30% € 0,00 € 47.432,00\n"
+        "Totaal € 52.950,00"
+    )
+    lines = clean_text(text).split("\n")
+    assert "Boekel 11030 1,78% € 0,00 € 5.518,00" in lines
+    assert "Oss 95000 15,30% € 0,00 € 47.432,00" in lines
+
+
+def test_removes_replacement_and_private_use_characters() -> None:
+    cleaned = clean_text("Af\ufffdhankelijk \ue001 geweld\u00ad thuis\u200b.")
+    assert "\ufffd" not in cleaned and "\ue001" not in cleaned and "\u00ad" not in cleaned
+    assert cleaned == "Afhankelijk geweld thuis."
+
+
+def test_keeps_page_breaks_and_drops_running_headers_and_page_numbers() -> None:
+    pages = [f"Koersplan ViA 2023-2028\nInhoud van pagina {i} over de aanpak.\n{i}" for i in range(1, 5)]
+    cleaned = clean_text(PAGE_BREAK.join(pages))
+    out_pages = cleaned.split(PAGE_BREAK)
+    assert len(out_pages) == 4
+    for i, page in enumerate(out_pages, start=1):
+        assert page == f"Inhoud van pagina {i} over de aanpak."
+
+
+def test_text_cleaner_drops_documents_without_text() -> None:
+    from haystack import Document
+
+    docs = [
+        Document(content="Tekst \ufffd met inhoud.", meta={"file_name": "a.txt"}),
+        Document(content="\ufffd\f\ue000", meta={"file_name": "b.txt"}),
+    ]
+    out = TextCleaner().run(documents=docs)["documents"]
+    assert [d.meta["file_name"] for d in out] == ["a.txt"]
+    assert out[0].content == "Tekst met inhoud."
+
+
+# --- splitting a real generated PDF ---------------------------------------------------------------
+
+
+@pytest.fixture
+def letter_content(tmp_path: Path, make_pdf: MakePdf) -> str:
+    doc = read_source(make_pdf(tmp_path / "brief.pdf", LETTER_PAGES))
+    return clean_text(doc.content)
+
+
+def test_cleaned_pdf_text(letter_content: str) -> None:
+    pages = letter_content.split(PAGE_BREAK)
+    assert len(pages) == 3
+    assert "kindermishandeling, met aandacht voor de zorg- en veiligheidsketen" in pages[0]
+    lines = re.split(r"[\n\f]", letter_content)
+    assert "• versterken van de regionale netwerksamenwerking" in lines
+    assert "- de inzet van ervaringsdeskundigheid in het sociaal domein" in lines
+    assert "1. een gezamenlijke monitor voor alle gemeenten in de regio" in lines
+    assert "Boekel 11030 1,78% € 0,00 € 5.518,00" in pages[2].split("\n")
+
+
+def test_split_invariants_on_generated_pdf(letter_content: str) -> None:
+    passages = split_document(letter_content)  # the product's sizes: 90 / 160 words
+    check_passages(letter_content, passages, 160)
+    assert len(passages) == 3
+    assert [(p["page"], p["page_end"]) for p in passages] == [(1, 1), (2, 2), (3, 3)]
+
+
+@pytest.mark.parametrize(("target", "maximum"), [(30, 45), (20, 40), (40, 80)])
+def test_split_offsets_at_small_sizes(letter_content: str, target: int, maximum: int) -> None:
+    passages = split_document(letter_content, target_words=target, max_words=maximum)
+    check_passages(letter_content, passages, None)
+    assert len(passages) >= 4
+
+
+def test_max_words_holds_at_small_sizes(letter_content: str) -> None:
+    passages = split_document(letter_content, target_words=40, max_words=80)
+    assert max(len(p["text"].split()) for p in passages) <= 80
+
+
+def test_numbered_heading_becomes_section_and_pages_are_right(letter_content: str) -> None:
+    passages = split_document(letter_content, target_words=40, max_words=80)
+    assert len(passages) >= 4
+    doelgroepen = [p for p in passages if "licht verstandelijke beperking" in p["text"]]
+    assert len(doelgroepen) == 1
+    assert doelgroepen[0]["section"] == "4.2.3 Specifieke doelgroepen"
+    assert doelgroepen[0]["page"] == 2
+    assert doelgroepen[0]["text"].startswith("4.2.3 Specifieke doelgroepen")
+
+    first = passages[0]
+    assert first["page"] == 1 and first["text"].startswith("Raadsinformatiebrief")
+    monitoring = next(p for p in passages if "Monitoring en evaluatie" in p["text"])
+    assert monitoring["page"] == 3 and monitoring["page_end"] == 3
+    assert monitoring["section"] == "5 Financieel kader"
+    # Text of page 1 never carries the page-2 heading as its section.
+    assert all(p["section"] != "4.2.3 Specifieke doelgroepen" for p in passages if p["page_end"] == 1)
+
+
+def test_passage_crossing_a_page_break_knows_both_pages() -> None:
+    content = (
+        "Het college werkt samen met de partners in de regio aan de aanpak van geweld thuis.\f"
+        "Daarbij krijgen slachtoffers sneller hulp en worden plegers eerder aangesproken op hun gedrag."
+    )
+    [passage] = split_document(content)
+    assert (passage["page"], passage["page_end"]) == (1, 2)
+    assert "\f" not in passage["text"]
+    assert passage["text"] == content.replace("\f", "\n")
+
+
+def test_long_paragraph_is_cut_at_sentence_ends() -> None:
+    sentence = "Dit is zin nummer {} over de regionale aanpak van huiselijk geweld en kindermishandeling."
+    content = " ".join(sentence.format(i) for i in range(40))  # one block of 520 words
+    passages = split_document(content, target_words=90, max_words=160)
+    check_passages(content, passages, 160)
+    assert len(passages) >= 4
+    assert all(p["text"].endswith(".") for p in passages)
+
+
+def test_very_long_sentence_is_cut_between_words() -> None:
+    content = " ".join(f"woord{i}" for i in range(400))
+    passages = split_document(content, target_words=90, max_words=160)
+    check_passages(content, passages, 160)
+    assert [len(p["text"].split()) for p in passages] == [160, 160, 80]
+
+
+def test_tiny_document_gives_one_passage() -> None:
+    [passage] = split_document("Korte notitie.")
+    assert passage["text"] == "Korte notitie."
+    assert (passage["page"], passage["char_start"], passage["char_end"]) == (1, 0, 14)
+
+
+def test_markdown_heading_is_a_section() -> None:
+    content = "# Regiovisie\n" + " ".join(["Samen werken we aan veiligheid thuis voor iedereen."] * 5)
+    [passage] = split_document(content)
+    assert passage["section"] == "Regiovisie"
+
+
+def test_structure_splitter_ids_and_meta() -> None:
+    from haystack import Document
+
+    doc = Document(
+        content=PAGE_BREAK.join(
+            " ".join(f"Zin {i} op pagina {page} over de aanpak van geweld." for i in range(15))
+            for page in (1, 2, 3)
+        ),
+        meta={
+            "document_id": "test-doc",
+            "file_name": "test-doc.pdf",
+            "file_path": "/x/test-doc.pdf",
+            "title": "T",
+        },
+    )
+    passages = StructureSplitter(target_words=40, max_words=80).run(documents=[doc])["documents"]
+    assert len(passages) >= 3
+    assert [p.id for p in passages] == [passage_id("test-doc", i) for i in range(len(passages))]
+    assert passages[0].id == "test-doc#0000"
+    for i, p in enumerate(passages):
+        assert p.meta["position"] == i
+        assert p.meta["passage_count"] == len(passages)
+        assert p.meta["title"] == "T" and p.meta["file_name"] == "test-doc.pdf"
+        assert "file_path" not in p.meta  # local paths are not stored with the passages
+    assert {p.meta["page"] for p in passages} == {1, 2, 3}
+
+
+def test_structure_splitter_refuses_bad_sizes() -> None:
+    with pytest.raises(ValueError):
+        StructureSplitter(target_words=200, max_words=100)
+
+
+def test_max_words_holds_when_a_short_tail_is_merged() -> None:
+    content = " ".join(["woord"] * 150) + ".\n" + " ".join(["slot"] * 15) + "."
+    passages = split_document(content, target_words=90, max_words=160)
+    assert all(len(p["text"].split()) <= 160 for p in passages)
+
+
+def test_carried_text_keeps_its_own_section() -> None:
+    words = lambda n, w: " ".join([w] * n) + "."  # noqa: E731
+    content = "\n".join(
+        [
+            "1 Inleiding",
+            words(100, "alpha"),
+            words(10, "beta"),
+            "2 Aanpak",
+            words(150, "gamma"),
+            words(40, "delta"),
+        ]
+    )
+    passages = split_document(content)
+    beta = next(p for p in passages if "beta" in p["text"])
+    assert beta["section"] == "1 Inleiding"
+
+
+# --- the real corpus --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def corpus_split() -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    out = {}
+    for path in CORPUS_PDFS:
+        content = clean_text(read_source(path).content)
+        out[path.stem] = (content, split_document(content))
+    return out
+
+
+def test_corpus_has_the_seven_pdfs() -> None:
+    assert len(CORPUS_PDFS) == 7
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in CORPUS_PDFS])
+def test_corpus_split_invariants(corpus_split: dict[str, Any], stem: str) -> None:
+    content, passages = corpus_split[stem]
+    check_passages(content, passages, 160)
+    assert "\ufffd" not in content
+
+
+def test_boekel_2026_letter_passage_on_page_2(corpus_split: dict[str, Any]) -> None:
+    _, passages = corpus_split["boekel-2026-rib-toekomstbeeld-via"]
+    phrase = "preventie, specifieke doelgroepen en de inzet van ervaringsdeskundigheid"
+    hits = [p for p in passages if phrase in squash(p["text"])]
+    assert len(hits) == 1
+    assert hits[0]["page"] == 2
+
+
+def test_koersplan_table_row_stays_on_one_line(corpus_split: dict[str, Any]) -> None:
+    content, passages = corpus_split["nob-2023-koersplan-via"]
+    row = "Boekel 11030 1,78% € 0,00 € 5.518,00 € 5.518,00 € 11.036,00"
+    assert row in content.split("\n")
+    assert sum(row in p["text"].split("\n") for p in passages) == 1
+
+
+def test_koersplan_chapter_headings_become_sections(corpus_split: dict[str, Any]) -> None:
+    _, passages = corpus_split["nob-2023-koersplan-via"]
+    sections = {p["section"] for p in passages if p["section"]}
+    assert any(s.startswith("8 Financieel Kader") for s in sections), sorted(sections)
+    financial = [p for p in passages if "11.036,00" in p["text"]]
+    assert financial and all(re.match(r"8(\.\d+)* ", p["section"] or "") for p in financial)

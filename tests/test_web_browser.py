@@ -1,0 +1,260 @@
+"""End to end in a real headless Chromium (Debian's), driven by Playwright, against the real app under uvicorn.
+
+Needs ``apt-get install -y chromium`` and ``pip install playwright`` (never ``playwright install``: it downloads
+a browser). Screenshots of the main views go to tests/artifacts/screenshots/, the search page also to docs/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import pytest
+
+from kb_api.config import REPO_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO_ROOT / "tests" / "artifacts" / "screenshots"
+DOCS_SCREENSHOT = REPO_ROOT / "docs" / "screenshot-search.png"
+QUESTION = "Welke acties krijgen geen prioriteit?"
+TIMELINE_TOPIC = "ambitie cijfers keren geweld stoppen"
+START_TIMEOUT_S = 180
+WAIT_MS = 60_000  # one search page runs a search and an extractive answer on CPU
+
+sync_api: Any = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)"
+)
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)", allow_module_level=True)
+expect = sync_api.expect
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/health", timeout=5) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app under uvicorn on a free loopback port; the first start ingests the corpus into a tmp store."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("web-server") / "uvicorn.log"
+    env = {
+        **os.environ,
+        "KB_QDRANT_PATH": str(tmp_path_factory.mktemp("browser-qdrant")),
+        "KB_CORPUS_DIR": str(REPO_ROOT / "corpus"),
+        "HF_HUB_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+    }
+    env.pop("QDRANT_URL", None)
+    env.pop("KB_QDRANT_URL", None)
+    command = [sys.executable, "-m", "uvicorn", "kb_api.main:create_app", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while not _healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the app did not start: {log_path.read_text(errors='replace')[-3000:]}")
+                time.sleep(1)
+            yield url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium, launched by Playwright."""
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A desktop-sized page in a fresh context."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    context.set_default_timeout(WAIT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def shot(page: Any, name: str, full_page: bool = False) -> Path:
+    """Save a screenshot under tests/artifacts/screenshots/."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def result_regions(page: Any) -> list[str]:
+    """The region shown on every result in the results list."""
+    return [t.strip() for t in page.locator("ol.results .result .region .value").all_inner_texts()]
+
+
+def test_search_answer_filter_and_citation(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    expect(page).to_have_title("Zoeken – ViA Kennisbank")
+    search_box = page.get_by_label("Zoekvraag")
+    expect(search_box).to_have_attribute("placeholder", "Stel een vraag of zoek op trefwoord")
+    search_box.fill(QUESTION)
+    search_box.press("Enter")
+
+    answer = page.locator("section.answer")
+    expect(answer).to_contain_text("geen prioriteit")
+    expect(answer.locator("a.cite").first).to_have_text("[1]")
+    expect(page.get_by_role("status")).to_contain_text("passages gevonden")
+    expect(page.locator("ol.results mark").first).to_be_visible()
+    assert "q=Welke+acties" in page.url
+    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot(page, "search-answer"), DOCS_SCREENSHOT)
+    shot(page, "search-answer-full", full_page=True)
+    search_url = page.url
+
+    # Filter on one region: every result shows that region, and the filter is in the URL.
+    page.locator('input[name="region"][value="Arnhem-Achterhoek"]').check()
+    page.get_by_role("button", name="Filters toepassen").click()
+    page.wait_for_url("**region=Arnhem-Achterhoek**")
+    expect(page.locator('input[name="region"][value="Arnhem-Achterhoek"]')).to_be_checked()
+    regions = result_regions(page)
+    assert regions and set(regions) == {"Arnhem-Achterhoek"}, regions
+
+    # A citation opens the document at the highlighted passage.
+    page.goto(search_url)
+    cite = page.locator("section.answer a.cite").first
+    href = cite.get_attribute("href")
+    assert href and "#p-" in href
+    cite.click()
+    page.wait_for_url("**/document/**")
+    cited = page.locator(".passage.is-cited")
+    expect(cited).to_have_count(1)
+    expect(cited).to_have_attribute("id", href.rsplit("#", 1)[1])
+    expect(cited).to_be_in_viewport()
+    expect(cited).to_contain_text("geen prioriteit")
+    expect(page.get_by_role("link", name="Origineel bestand openen")).to_be_visible()
+    shot(page, "document")
+
+
+def test_compare_view_has_two_columns(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Vergelijken").click()
+    page.get_by_label("Vraag of trefwoord").fill("Wat is de rol van Veilig Thuis?")
+    page.get_by_label("Vraag of trefwoord").press("Enter")
+    columns = page.locator(".compare-column")
+    expect(columns).to_have_count(2)
+    expect(columns.nth(0).locator("h2").first).to_have_text("Noordoost-Brabant")
+    expect(columns.nth(1).locator("h2").first).to_have_text("Arnhem-Achterhoek")
+    left, right = columns.nth(0).bounding_box(), columns.nth(1).bounding_box()
+    assert left and right and left["x"] < right["x"] and abs(left["y"] - right["y"]) < 5, "not side by side"
+    for i, region in enumerate(["Noordoost-Brabant", "Arnhem-Achterhoek"]):
+        texts = columns.nth(i).locator(".result .region .value").all_inner_texts()
+        assert texts and {t.strip() for t in texts} == {region}
+    shot(page, "compare")
+
+
+def test_timeline_is_grouped_by_year(page: Any, server: str) -> None:
+    page.goto(f"{server}/tijdlijn?q={quote_plus(TIMELINE_TOPIC)}")
+    years = [y.strip() for y in page.locator("h2.year").all_inner_texts()]
+    assert years == sorted(years) and "2023" in years and "2026" in years, years
+    expect(page.locator(".timeline")).to_contain_text("binnen vijf jaar")
+    expect(page.locator(".timeline")).to_contain_text("In 2030")
+    shot(page, "timeline")
+
+
+def test_phone_width_search(browser: Any, server: str) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    context.set_default_timeout(WAIT_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?q={quote_plus(QUESTION)}")
+        expect(page.locator("section.answer a.cite").first).to_be_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
+        shot(page, "phone-search")
+    finally:
+        context.close()
+
+
+def _tab_to(page: Any, predicate: str, limit: int = 80) -> None:
+    """Press Tab until ``predicate`` (JS, with ``el`` the focused element) holds."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!({predicate}); }})()"):
+            return
+    raise AssertionError(f"Tab never reached: {predicate}")
+
+
+def test_keyboard_only(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    # The first Tab shows the skip link, with a visible focus outline.
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    expect(skip).to_be_focused()
+    assert skip.evaluate("el => getComputedStyle(el).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    _tab_to(page, "el.id === 'q'")
+    page.keyboard.type(QUESTION)
+    page.keyboard.press("Enter")
+    expect(page.locator("section.answer a.cite").first).to_be_visible()
+
+    # Tick a region with the space bar and submit with Enter on the button.
+    _tab_to(page, "el.name === 'region' && el.value === 'Arnhem-Achterhoek'")
+    page.keyboard.press("Space")
+    _tab_to(page, "el.textContent.trim() === 'Filters toepassen'")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**region=Arnhem-Achterhoek**")
+    regions = result_regions(page)
+    assert regions and set(regions) == {"Arnhem-Achterhoek"}
+
+    # Follow a citation with the keyboard.
+    page.go_back()
+    expect(page.locator("section.answer a.cite").first).to_be_visible()
+    _tab_to(page, "el.classList.contains('cite')", limit=150)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/document/**")
+    expect(page.locator(".passage.is-cited")).to_be_focused()
