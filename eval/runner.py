@@ -73,7 +73,7 @@ def _percentile(values: list[float], p: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _metrics(qrels: dict[str, dict[str, int]], runs: dict[str, Ranked], qids: list[str]) -> dict[str, float]:
@@ -103,6 +103,7 @@ def run_evaluation(
     out: Path | None = None,
     modes: list[str] | None = None,
     gate: bool = False,
+    thresholds: Path = THRESHOLDS,
     as_json: bool = False,
     console: Console | None = None,
 ) -> bool:
@@ -138,7 +139,7 @@ def run_evaluation(
         "rrf_k": settings.rrf_k,
         "answer_min_similarity": settings.answer_min_similarity,
     }
-    gate_failures = check_thresholds(result) if gate else []
+    gate_failures = check_thresholds(result, thresholds) if gate else []
     result["gate"] = {"checked": gate, "failures": gate_failures}
     (out / "report.json").write_text(json.dumps(result, indent=2, ensure_ascii=False), encoding="utf-8")
     if as_json:

@@ -61,7 +61,9 @@ def _ends_paragraph(line: str, width: int) -> bool:
 
 
 def _continues(prev: str, line: str) -> bool:
-    """A line that starts in lower case (or mid-phrase) continues an unfinished sentence."""
+    """A line that starts in lower case (or mid-phrase), or follows a ',' or ';', continues the sentence."""
+    if prev.endswith((",", ";")) and not prev.lower().startswith(("beste", "geachte")):
+        return True
     return not prev.endswith((".", "!", "?", ":")) and not (line[0].isupper() or line[0].isdigit())
 
 

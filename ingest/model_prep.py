@@ -189,7 +189,7 @@ def _state_dict(bundle: BundledModel) -> dict[str, np.ndarray]:
 
 def _write_tokenizer(bundle: BundledModel, out: Path) -> None:
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
-    from transformers import XLMRobertaTokenizerFast
+    from transformers import XLMRobertaTokenizerFast  # type: ignore[attr-defined]
 
     h = bundle.header
     vocab = [(piece, float(score)) for piece, score in zip(bundle.pieces, bundle.scores, strict=True)]

@@ -62,7 +62,7 @@ def _quiet_libraries() -> None:
     transformers.utils.logging.set_verbosity_error()
 
 
-def _open(settings: Settings):  # type: ignore[no-untyped-def]
+def _open(settings: Settings):
     from ingest.store import build_document_store, open_client
 
     store = build_document_store(settings)
@@ -76,7 +76,7 @@ def _filters(
     doc_type: list[str] | None,
     date_from: str | None,
     date_to: str | None,
-):  # type: ignore[no-untyped-def]
+):
     from kb_api.search_service import SearchFilters
 
     def parse(value: str | None, name: str) -> date | None:

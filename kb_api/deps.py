@@ -12,12 +12,12 @@ from kb_api.search_service import SearchService
 
 def get_service(request: Request) -> SearchService:
     """The app's SearchService (created and warmed in the lifespan)."""
-    return request.app.state.service  # type: ignore[no-any-return]
+    return request.app.state.service
 
 
 def get_app_settings(request: Request) -> Settings:
     """The app's settings."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 ServiceDep = Annotated[SearchService, Depends(get_service)]

@@ -78,7 +78,7 @@ class _Timer:
 
     def reset(self) -> dict[str, float]:
         self.local.times = {}
-        return self.local.times  # type: ignore[no-any-return]
+        return self.local.times
 
     def wrap(self, name: str, instance: Any) -> None:
         original = instance.run
@@ -258,12 +258,27 @@ class SearchService:
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchOutcome(results, facets, notes, language, query_terms, timings, query_embedding)
 
-    def ask(self, question: str, *, filters: SearchFilters | None = None) -> AnswerOutcome:
-        """An extractive, cited answer to a question, or a plain statement that the corpus does not answer it."""
+    def ask(
+        self,
+        question: str,
+        *,
+        filters: SearchFilters | None = None,
+        search_outcome: SearchOutcome | None = None,
+    ) -> AnswerOutcome:
+        """An extractive, cited answer to a question, or a plain statement that the corpus does not answer it.
+
+        ``search_outcome``: a relevance-ordered search for the same question and filters (the web page has one
+        already), so the passages are not retrieved twice.
+        """
         self.warm_up()
         assert self._answerer is not None
         started = time.perf_counter()
-        outcome = self.search(question, top_k=self._answerer.passages, filters=filters)
+        reusable = search_outcome is not None and search_outcome.query_embedding is not None
+        outcome = (
+            search_outcome
+            if reusable and search_outcome
+            else self.search(question, top_k=self._answerer.passages, filters=filters)
+        )
         answer_start = time.perf_counter()
         query = " ".join(question.split())
         result = self._answerer.run(

@@ -18,7 +18,6 @@ from ingest.analysis import stem, terms, tokenize
 from ingest.splitting import heading_text
 from kb_api.retrieval.glossary import dutch_terms
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+(?=\s|$)|$)")
 _ABBREVIATION_END = re.compile(
     r"\b(?:o\.a|t\.b\.v|m\.b\.t|bv|d\.w\.z|i\.s\.m|z\.s\.m|e\.d|nl|ca|incl|excl)\.$", re.I
 )
@@ -75,19 +74,32 @@ class Unit:
     text: str
 
 
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
+_INITIAL_END = re.compile(r"(?:^|\s)[A-Z]\.$")
+_LIST_ITEM = re.compile(r"^(?:[•·▪\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
+
+
+def _sentence_spans(line: str) -> list[tuple[int, int]]:
+    """Sentence spans of one line: cut after . ! ? followed by a capital, digit or bullet — not inside
+    numbers (6.251), after initials (D. Goutier) or after common Dutch abbreviations (o.a., m.b.t.)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(line):
+        piece = line[start : m.start()]
+        if _ABBREVIATION_END.search(piece) or _INITIAL_END.search(piece):
+            continue
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(line)))
+    return spans
+
+
 def split_units(text: str, rank: int) -> list[Unit]:
-    """Sentences (not cut after common Dutch abbreviations), one list item or table row each."""
+    """Sentences, list items and table rows of a passage, with exact offsets; labels and headings left out."""
     units: list[Unit] = []
     line_start = 0
     for line in text.split("\n"):
-        pieces: list[tuple[int, int]] = []
-        for m in _SENTENCE.finditer(line):
-            s, e = m.start(), m.end()
-            if pieces and _ABBREVIATION_END.search(line[pieces[-1][0] : pieces[-1][1]]):
-                pieces[-1] = (pieces[-1][0], e)
-            else:
-                pieces.append((s, e))
-        for s, e in pieces:
+        for s, e in _sentence_spans(line):
             chunk = line[s:e]
             lead = len(chunk) - len(chunk.lstrip())
             stripped = chunk.strip()
@@ -120,7 +132,7 @@ class ExtractiveAnswerer:
         min_similarity: float = 0.82,
         passages: int = 4,
         max_sentences: int = 3,
-        margin: float = 0.03,
+        margin: float = 0.1,
     ) -> None:
         self.embedder = embedder
         self.min_similarity = min_similarity
@@ -175,6 +187,12 @@ class ExtractiveAnswerer:
         for unit, sim in zip(units, sims, strict=True):
             coverage = len(query_terms & set(terms(unit.text))) / len(query_terms) if query_terms else 0.0
             scores.append(float(sim) + 0.15 * coverage - 0.01 * unit.passage_rank)
+        entities = key_entities(query)
+        entity_forms_list = [entity_forms(e) for e in entities]
+        for i, unit in enumerate(units):
+            unit_terms = {stem(t) for t in tokenize(unit.text)}
+            # The sentence that names the entity asked about (a table row for Vught, a person) comes first.
+            scores[i] += 0.05 * sum(1 for forms in entity_forms_list if forms & unit_terms)
         order = sorted(range(len(units)), key=lambda i: -scores[i])
         if _QUANTITY.search(query):
             # A "how many / how much" question is answered by a sentence with a figure in it.
@@ -183,7 +201,6 @@ class ExtractiveAnswerer:
                 return self._abstain(language)
         chosen = [i for i in order[: self.max_sentences] if scores[i] >= scores[order[0]] - self.margin]
         chosen.sort(key=lambda i: (units[i].passage_rank, units[i].start))
-        entities = key_entities(query)
         if entities and not self._mentions(entities, [top[units[i].passage_rank] for i in chosen]):
             return self._abstain(language)
         citations = []
@@ -211,14 +228,22 @@ class ExtractiveAnswerer:
         return {"answer": " ".join(parts), "answerable": True, "citations": citations}
 
     @staticmethod
-    def _with_continuation(unit: Unit, units: list[Unit], text: str) -> str:
-        """The unit, extended by the next sentence when it only introduces it (ends with ':' or 'Het betreft…')."""
-        following = [u for u in units if u.passage_rank == unit.passage_rank and u.start >= unit.end]
-        if following:
-            nxt = min(following, key=lambda u: u.start)
-            if unit.text.endswith(":") or _CONTINUES.match(nxt.text):
-                return text[unit.start : nxt.end]
-        return unit.text
+    def _with_continuation(unit: Unit, units: list[Unit], text: str, max_words: int = 90) -> str:
+        """The unit, extended while it only introduces what follows: a sentence ending in ':' takes the
+        list after it, and a next sentence such as 'Het betreft …' or 'Deze bestaat uit:' is added."""
+        following = sorted((u for u in units if u.passage_rank == unit.passage_rank and u.start >= unit.end),
+                           key=lambda u: u.start)  # fmt: skip
+        end, last, words = unit.end, unit, len(unit.text.split())
+        in_list = False
+        for nxt in following:
+            intro = last.text.endswith(":")
+            if not (intro or _CONTINUES.match(nxt.text) or (in_list and _LIST_ITEM.match(nxt.text))):
+                break
+            if words + len(nxt.text.split()) > max_words:
+                break
+            in_list = in_list or intro
+            end, last, words = nxt.end, nxt, words + len(nxt.text.split())
+        return text[unit.start : end]
 
     @staticmethod
     def _mentions(entities: list[str], passages: list[Document]) -> bool:

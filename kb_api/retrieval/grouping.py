@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
@@ -9,15 +10,16 @@ from haystack import Document, component, default_from_dict, default_to_dict
 from ingest.analysis import tokenize
 
 
-def shingles(text: str, size: int = 4) -> set[tuple[str, ...]]:
-    """Word n-grams of the accent-folded text."""
+@lru_cache(maxsize=16384)
+def shingles(text: str, size: int = 4) -> frozenset[tuple[str, ...]]:
+    """Word n-grams of the accent-folded text (cached: the same passages come back query after query)."""
     words = tokenize(text)
     if len(words) < size:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+        return frozenset({tuple(words)}) if words else frozenset()
+    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
 
 
-def overlap(a: set[tuple[str, ...]], b: set[tuple[str, ...]]) -> float:
+def overlap(a: frozenset[tuple[str, ...]], b: frozenset[tuple[str, ...]]) -> float:
     """Share of the smaller passage's n-grams that the other one also has."""
     if not a or not b:
         return 0.0
@@ -47,7 +49,7 @@ class DuplicateGrouper:
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:
         """Return the documents with duplicates folded into ``also_in`` of the first of their group."""
-        kept: list[tuple[Document, set[tuple[str, ...]]]] = []
+        kept: list[tuple[Document, frozenset[tuple[str, ...]]]] = []
         for doc in documents:
             grams = shingles(doc.content or "")
             for leader, leader_grams in kept:

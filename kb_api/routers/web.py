@@ -273,7 +273,8 @@ def home(
             if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
                 raise InvalidQueryError("De datum 'van' ligt na de datum 'tot'.")
             outcome = service.search(q, top_k=10, filters=filters, sort=sort_key)
-            answer = service.ask(q, filters=filters)
+            reusable = outcome if sort_key == "relevance" else None
+            answer = service.ask(q, filters=filters, search_outcome=reusable)
         except InvalidQueryError as exc:
             ctx["message"] = dutch_message(exc)
             return render(request, "search.html", ctx, 422)
@@ -354,7 +355,7 @@ def compare(
             for region in (a, b):
                 filters = SearchFilters(region=[region])
                 outcome = service.search(q, top_k=5, filters=filters)
-                answer = service.ask(q, filters=filters)
+                answer = service.ask(q, filters=filters, search_outcome=outcome)
                 notes = [dutch_message(n) for n in outcome.notes if not n.startswith("Geen resultaten")]
                 ctx["columns"].append(
                     {
