@@ -20,6 +20,7 @@ from eval.runner import Ranked, _judged_id, _metrics, build_qrels
 from ingest.service import Ingestor, default_sources
 from ingest.store import build_document_store, close_store, iter_passages
 from kb_api.config import Settings, get_settings
+from kb_api.retrieval.query_analyzer import QueryAnalyzer
 from kb_api.search_service import SearchService
 
 SPLITTING: list[tuple[str, dict[str, Any]]] = [
@@ -90,11 +91,12 @@ def main() -> None:
         if args.only != "splitting":
             service = _service(settings, Path(tmp) / "fusion")
             analyzer = service.pipeline("hybrid").get_component("analyzer")
+            assert isinstance(analyzer, QueryAnalyzer)
             for label, dutch, english in FUSION:
                 analyzer.dutch_weights, analyzer.english_weights = dutch, english
                 _row(table, label, _scores(service, args.gold))
             close_store(service.store)
-    Console().print(table)
+    Console(width=200).print(table)
 
 
 if __name__ == "__main__":

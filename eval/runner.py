@@ -138,6 +138,7 @@ def run_evaluation(
         "candidates_per_leg": settings.candidates_per_leg,
         "rrf_k": settings.rrf_k,
         "answer_min_similarity": settings.answer_min_similarity,
+        "answer_min_similarity_english": settings.answer_min_similarity_english,
     }
     gate_failures = check_thresholds(result, thresholds) if gate else []
     result["gate"] = {"checked": gate, "failures": gate_failures}

@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         le=1.0,
         description="Minimum dense similarity of the best passage for /ask to answer instead of abstaining.",
     )
+    answer_min_similarity_english: float = Field(
+        default=0.77,
+        ge=0.0,
+        le=1.0,
+        description="The same floor for English questions (cross-lingual similarities run lower).",
+    )
 
     @property
     def models_dir(self) -> Path:

@@ -126,7 +126,9 @@ class SearchService:
         pipe = self.pipeline("hybrid")
         if self._answerer is None:
             self._answerer = ExtractiveAnswerer(
-                embedder=pipe.get_component("dense"), min_similarity=self.settings.answer_min_similarity
+                embedder=pipe.get_component("dense"),
+                min_similarity=self.settings.answer_min_similarity,
+                min_similarity_english=self.settings.answer_min_similarity_english,
             )
         self.corpus_terms()
 

@@ -129,13 +129,15 @@ class ExtractiveAnswerer:
         self,
         *,
         embedder: Any,
-        min_similarity: float = 0.82,
+        min_similarity: float = 0.80,
+        min_similarity_english: float = 0.77,
         passages: int = 4,
         max_sentences: int = 3,
         margin: float = 0.1,
     ) -> None:
         self.embedder = embedder
         self.min_similarity = min_similarity
+        self.min_similarity_english = min_similarity_english
         self.passages = passages
         self.max_sentences = max_sentences
         self.margin = margin
@@ -146,6 +148,7 @@ class ExtractiveAnswerer:
             self,
             embedder=self.embedder.to_dict(),
             min_similarity=self.min_similarity,
+            min_similarity_english=self.min_similarity_english,
             passages=self.passages,
             max_sentences=self.max_sentences,
             margin=self.margin,
@@ -179,7 +182,9 @@ class ExtractiveAnswerer:
         top = documents[: self.passages]
         best = max((d.meta.get("dense_score", 0.0) for d in top), default=0.0)
         units = [u for rank, doc in enumerate(top) for u in split_units(doc.content or "", rank)]
-        if not top or best < self.min_similarity or not units:
+        # Cross-lingual similarities (English question, Dutch text) run lower than Dutch-Dutch ones.
+        floor = self.min_similarity_english if language == "en" else self.min_similarity
+        if not top or best < floor or not units:
             return self._abstain(language)
         query_terms = set(terms(query))
         sims = self._embed([u.text for u in units]) @ np.asarray(query_embedding, dtype=np.float32)
