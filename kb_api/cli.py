@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from rich.console import Console
 from rich.markup import escape
 
@@ -54,7 +55,8 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    for name in ("haystack", "httpx", "sentence_transformers", "transformers"):
+    # Failures are reported once each in the summary, so library warnings about them are not repeated.
+    for name in ("haystack", "httpx", "sentence_transformers", "transformers", "pypdf", "ingest.readers"):
         logging.getLogger(name).setLevel(logging.ERROR)
     import transformers
 
@@ -62,12 +64,19 @@ def _quiet_libraries() -> None:
     transformers.utils.logging.set_verbosity_error()
 
 
-def _open(settings: Settings):
-    from ingest.store import build_document_store, open_client
+@contextmanager
+def _opened_store() -> Iterator[tuple[Settings, QdrantDocumentStore]]:
+    """The settings and an opened store, closed afterwards; domain errors become one clear line."""
+    from ingest.store import build_document_store, close_store, open_client
 
-    store = build_document_store(settings)
-    open_client(store)
-    return store
+    settings = get_settings()
+    with _errors_to_messages():
+        store = build_document_store(settings)
+        try:
+            open_client(store)
+            yield settings, store
+        finally:
+            close_store(store)
 
 
 def _filters(
@@ -128,17 +137,11 @@ def ingest(
     """Documenten inlezen in de kennisbank (ingest). Changed files replace their old passages; unchanged are skipped."""
     _quiet_libraries()
     from ingest.service import Ingestor, default_sources
-    from ingest.store import close_store
 
-    settings = get_settings()
-    with _errors_to_messages():
-        store = _open(settings)
-        try:
-            report = Ingestor(settings, store, progress=not as_json).ingest(
-                paths or default_sources(settings), force=force, prune=prune
-            )
-        finally:
-            close_store(store)
+    with _opened_store() as (settings, store):
+        report = Ingestor(settings, store, progress=not as_json).ingest(
+            paths or default_sources(settings), force=force, prune=prune
+        )
     if as_json:
         console.print_json(json.dumps(report.to_dict()))
     else:
@@ -158,15 +161,9 @@ def remove(
     """Documenten uit de kennisbank verwijderen (remove by document id)."""
     _quiet_libraries()
     from ingest.service import remove_documents
-    from ingest.store import close_store
 
-    settings = get_settings()
-    with _errors_to_messages():
-        store = _open(settings)
-        try:
-            removed = remove_documents(store, document_ids)
-        finally:
-            close_store(store)
+    with _opened_store() as (_settings, store):
+        removed = remove_documents(store, document_ids)
     missing = [d for d, n in removed.items() if n == 0]
     for doc_id, count in removed.items():
         if count:
@@ -201,22 +198,17 @@ def search(
 ) -> None:
     """Zoeken: geciteerde passages met document, gemeente, datum, pagina en sectie."""
     _quiet_libraries()
-    from ingest.store import close_store
     from kb_api.presenters import search_response
     from kb_api.search_service import SearchService
 
     if sort not in ("relevance", "date"):
         err.print("[red]--sort moet 'relevance' of 'date' zijn[/red]")
         raise typer.Exit(EXIT_USAGE)
-    settings = get_settings()
     with _errors_to_messages():
         filters = _filters(region, municipality, doc_type, date_from, date_to)
-        store = _open(settings)
-        try:
-            outcome = SearchService(settings, store).search(query, top_k=top_k, filters=filters, sort=sort)
-            response = search_response(query, outcome)
-        finally:
-            close_store(store)
+    with _opened_store() as (settings, store):
+        outcome = SearchService(settings, store).search(query, top_k=top_k, filters=filters, sort=sort)
+        response = search_response(query, outcome)
     if as_json:
         console.print_json(response.model_dump_json())
         return
@@ -249,18 +241,13 @@ def ask(
 ) -> None:
     """Vraag beantwoorden met letterlijke citaten (extractive answer), of zeggen dat het corpus het niet beantwoordt."""
     _quiet_libraries()
-    from ingest.store import close_store
     from kb_api.presenters import ask_response
     from kb_api.search_service import SearchService
 
-    settings = get_settings()
     with _errors_to_messages():
         filters = _filters(region, municipality, doc_type, date_from, date_to)
-        store = _open(settings)
-        try:
-            outcome = SearchService(settings, store).ask(question, filters=filters)
-        finally:
-            close_store(store)
+    with _opened_store() as (settings, store):
+        outcome = SearchService(settings, store).ask(question, filters=filters)
     response = ask_response(question, outcome)
     if as_json:
         console.print_json(response.model_dump_json())
@@ -276,16 +263,10 @@ def ask(
 def documents(as_json: JsonOpt = False) -> None:
     """Lijst van documenten in de kennisbank."""
     _quiet_libraries()
-    from ingest.store import close_store
     from kb_api.search_service import SearchService
 
-    settings = get_settings()
-    with _errors_to_messages():
-        store = _open(settings)
-        try:
-            docs = SearchService(settings, store).documents()
-        finally:
-            close_store(store)
+    with _opened_store() as (settings, store):
+        docs = SearchService(settings, store).documents()
     if as_json:
         console.print_json(json.dumps(docs))
         return
