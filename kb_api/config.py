@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     )
     embedding_dim: int = Field(default=384, ge=8, le=4096, description="Dense vector size of the embedder.")
     embed_batch_size: int = Field(default=32, ge=1, le=512, description="Passages per embedding batch.")
+    ingest_batch_files: int = Field(
+        default=8, ge=1, le=256, description="Files per indexing pipeline run (bigger batches embed faster)."
+    )
 
     # --- corpus and splitting --------------------------------------------------------------------
     corpus_dir: Path = Field(

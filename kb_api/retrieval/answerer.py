@@ -134,6 +134,7 @@ class ExtractiveAnswerer:
         passages: int = 4,
         max_sentences: int = 3,
         margin: float = 0.1,
+        cache_size: int = 50_000,
     ) -> None:
         self.embedder = embedder
         self.min_similarity = min_similarity
@@ -141,6 +142,8 @@ class ExtractiveAnswerer:
         self.passages = passages
         self.max_sentences = max_sentences
         self.margin = margin
+        self.cache_size = cache_size
+        self._cache: dict[str, np.ndarray] = {}
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise the component."""
@@ -155,12 +158,20 @@ class ExtractiveAnswerer:
         )
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        backend = self.embedder.embedding_backend
-        if backend is None:
-            self.embedder.warm_up()
+        """Sentence embeddings, cached: the same passages come back for related questions."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
             backend = self.embedder.embedding_backend
-        vectors = backend.embed(["passage: " + t for t in texts], batch_size=32, normalize_embeddings=True)
-        return np.asarray(vectors, dtype=np.float32)
+            if backend is None:
+                self.embedder.warm_up()
+                backend = self.embedder.embedding_backend
+            vectors = backend.embed(
+                ["passage: " + t for t in missing], batch_size=32, normalize_embeddings=True
+            )
+            if len(self._cache) + len(missing) > self.cache_size:
+                self._cache.clear()
+            self._cache.update(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
+        return np.stack([self._cache[t] for t in texts])
 
     @component.output_types(answer=str, answerable=bool, citations=list[dict[str, Any]])
     def run(
