@@ -40,6 +40,9 @@ _LABELLED_DATE = re.compile(r"^\s*\**\s*datum\b[\s:]*(.*)$", re.IGNORECASE | re.
 _SUBJECT = re.compile(r"^\s*\**\s*(onderwerp|betreft)\b\s*:*\s*:?\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _GEMEENTE = re.compile(r"\bgemeente\s+", re.IGNORECASE)
 _MUNICIPALITY = municipality_pattern()
+_OTHER_GEMEENTE = re.compile(
+    r"\bgemeente\s+((?:['’]s-)?[A-Z][\w'’-]+(?:\s+(?:aan|op|in|van|den|de)?\s*[A-Z][\w'’-]+)?)"
+)
 _DOC_TYPE_PATTERNS = {
     "raadsinformatiebrief": re.compile(r"raadsinformatiebrief", re.IGNORECASE),
     "raadsmemo": re.compile(r"raadsmemo", re.IGNORECASE),
@@ -161,7 +164,11 @@ def detect_municipality(text: str) -> str | None:
         name = canonical_municipality(m.group(1))
         if name:
             counts[name] += 1
-    return counts.most_common(1)[0][0] if counts else None
+    if counts:
+        return counts.most_common(1)[0][0]
+    # A municipality outside the region table: "gemeente Heusden" still names it (its region stays unknown).
+    other = _OTHER_GEMEENTE.search(head)
+    return other.group(1) if other else None
 
 
 def detect_region(text: str, municipality: str | None) -> str | None:

@@ -105,6 +105,7 @@ class SearchService:
         self._answerer: ExtractiveAnswerer | None = None
         self._known: dict[str, dict[str, str]] | None = None
         self._corpus_terms: set[str] | None = None
+        self._cached_count: int | None = None
         self._timer = _Timer()
         self._lock = threading.Lock()
 
@@ -136,6 +137,13 @@ class SearchService:
         """Forget cached document metadata and vocabulary (call after ingestion)."""
         self._known = None
         self._corpus_terms = None
+
+    def _refresh_if_changed(self) -> None:
+        """Drop the caches when the store changed underneath (another process ingested into a Qdrant server)."""
+        count = count_passages(self.store)
+        if count != self._cached_count:
+            self.refresh()
+            self._cached_count = count
 
     def corpus_terms(self) -> set[str]:
         """Every term (stem) that occurs in a stored passage or its metadata, to recognise unknown names."""
@@ -232,6 +240,7 @@ class SearchService:
             raise InvalidQueryError(f"unknown mode '{mode}'")
         query = self._check_query(query)
         started = time.perf_counter()
+        self._refresh_if_changed()
         haystack_filters, notes, satisfiable = self._filter_conditions(filters)
         query_terms = sorted(set(terms(query)))
         times = self._timer.reset()

@@ -1,0 +1,45 @@
+"""The search service notices documents ingested after it started (as with a shared Qdrant server)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.service import Ingestor
+from ingest.store import build_document_store, close_store
+from kb_api.config import Settings
+from kb_api.search_service import SearchFilters, SearchService
+
+BOEKEL = (
+    "Raadsmemo\nDatum: 1 april 2025\nOnderwerp: Inzet werkgroep\n\n"
+    "De gemeente Boekel levert 18 uur personele inzet aan de regionale werkgroep voor veiligheid thuis.\n"
+)
+HEUSDEN = (
+    "Raadsinformatiebrief\nDatum: 2 mei 2025\nOnderwerp: Bijdrage aanpak huiselijk geweld\n\n"
+    "De gemeente Heusden draagt in 2025 een bedrag van 12.000 euro bij aan de aanpak van huiselijk geweld.\n"
+)
+
+
+def test_documents_ingested_later_are_known_to_filters_and_answers(tmp_path: Path) -> None:
+    settings = Settings(qdrant_path=tmp_path / "qdrant", corpus_dir=tmp_path / "no-corpus")
+    sources = tmp_path / "docs"
+    sources.mkdir()
+    (sources / "boekel-memo.txt").write_text(BOEKEL, encoding="utf-8")
+    store = build_document_store(settings)
+    try:
+        Ingestor(settings, store, progress=False).ingest([sources])
+        service = SearchService(settings, store)
+        service.warm_up()
+        before = service.search("bijdrage", filters=SearchFilters(municipality=["Heusden"]))
+        assert before.results == [] and any("Heusden" in note for note in before.notes)
+        assert service.ask("Hoeveel draagt Heusden bij?").answerable is False
+
+        (sources / "heusden-brief.txt").write_text(HEUSDEN, encoding="utf-8")
+        report = Ingestor(settings, store, progress=False).ingest([sources])
+        assert report.ingested == ["heusden-brief"] and report.unchanged == ["boekel-memo"]
+
+        after = service.search("bijdrage", filters=SearchFilters(municipality=["Heusden"]))
+        assert after.results and {d.meta["municipality"] for d in after.results} == {"Heusden"}
+        answer = service.ask("Hoeveel draagt Heusden bij aan de aanpak van huiselijk geweld?")
+        assert answer.answerable and any("12.000" in c["quote"] for c in answer.citations)
+    finally:
+        close_store(store)
