@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eval.gold import load_gold
-from eval.runner import Ranked, _judged_id, _metrics, build_qrels
+from eval.runner import Ranked, _fresh_store_settings, _judged_id, _metrics, build_qrels
 from ingest.service import Ingestor, default_sources
 from ingest.store import build_document_store, close_store, iter_passages
 from kb_api.config import Settings, get_settings
@@ -62,7 +62,7 @@ def _row(table: Table, label: str, scores: dict[str, dict[str, float]]) -> None:
 
 
 def _service(settings: Settings, folder: Path) -> SearchService:
-    variant = settings.model_copy(update={"qdrant_path": folder, "qdrant_url": None})
+    variant = _fresh_store_settings(settings, folder)
     store = build_document_store(variant)
     Ingestor(variant, store, progress=False).ingest(default_sources(variant))
     service = SearchService(variant, store)

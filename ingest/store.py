@@ -83,8 +83,8 @@ def iter_passages(
     flt = rest.Filter(must=[meta_filter("document_id", document_id)]) if document_id else None
     offset = None
     payload: bool | list[str] = True if with_content else ["meta", "id"]
-    try:
-        while True:
+    while True:
+        try:
             with STORE_LOCK:
                 points, offset = client.scroll(
                     store.index,
@@ -94,17 +94,15 @@ def iter_passages(
                     with_payload=payload,
                     with_vectors=False,
                 )
-            for point in points:
-                data = dict(point.payload or {})
-                yield Document(
-                    id=data.get("id", str(point.id)), content=data.get("content"), meta=data.get("meta", {})
-                )
-            if offset is None:
-                break
-    except StoreUnavailableError:
-        raise
-    except Exception as exc:
-        raise StoreUnavailableError(f"cannot read from the Qdrant store: {exc}") from exc
+        except Exception as exc:
+            raise StoreUnavailableError(f"cannot read from the Qdrant store: {exc}") from exc
+        for point in points:
+            data = dict(point.payload or {})
+            yield Document(
+                id=data.get("id", str(point.id)), content=data.get("content"), meta=data.get("meta", {})
+            )
+        if offset is None:
+            break
 
 
 def stored_documents(store: QdrantDocumentStore) -> dict[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from haystack import Document
 
+from ingest.analysis import match_spans
 from kb_api.schemas import (
     AskResponse,
     Citation,
@@ -15,7 +16,7 @@ from kb_api.schemas import (
     SearchResponse,
     SearchResult,
 )
-from kb_api.search_service import AnswerOutcome, SearchOutcome, highlights
+from kb_api.search_service import AnswerOutcome, SearchOutcome
 
 
 def result_of(doc: Document, query_terms: set[str]) -> SearchResult:
@@ -35,7 +36,7 @@ def result_of(doc: Document, query_terms: set[str]) -> SearchResult:
         page=meta.get("page"),
         page_end=meta.get("page_end"),
         section=meta.get("section"),
-        highlights=[Highlight(start=s, end=e) for s, e in highlights(text, query_terms)],
+        highlights=[Highlight(start=s, end=e) for s, e in match_spans(text, query_terms)],
         also_in=[DocumentRef(**ref) for ref in meta.get("also_in", [])],
     )
 

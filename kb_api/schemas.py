@@ -12,6 +12,12 @@ from kb_api.search_service import SearchFilters
 MAX_FILTER_VALUES = 50
 
 
+def _not_blank(value: str, message: str) -> str:
+    if not value.strip():
+        raise ValueError(message)
+    return value
+
+
 class FiltersIn(BaseModel):
     """Narrow a search; every field is optional, lists mean 'any of these'."""
 
@@ -65,10 +71,8 @@ class SearchRequest(BaseModel):
 
     @field_validator("query")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("de zoekvraag is leeg / the query is empty")
-        return value
+    def _query_not_blank(cls, value: str) -> str:
+        return _not_blank(value, "de zoekvraag is leeg / the query is empty")
 
 
 class AskRequest(BaseModel):
@@ -81,10 +85,8 @@ class AskRequest(BaseModel):
 
     @field_validator("question")
     @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("de vraag is leeg / the question is empty")
-        return value
+    def _question_not_blank(cls, value: str) -> str:
+        return _not_blank(value, "de vraag is leeg / the question is empty")
 
 
 class Highlight(BaseModel):

@@ -13,7 +13,7 @@ from typing import Any
 from haystack import Document, Pipeline
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
-from ingest.analysis import match_spans, terms
+from ingest.analysis import terms
 from ingest.regions import canonical_region
 from ingest.store import count_passages, iter_passages, stored_documents
 from kb_api.config import Settings
@@ -63,11 +63,6 @@ class AnswerOutcome:
     language: str
     timings_ms: dict[str, float]
     notes: list[str] = field(default_factory=list)
-
-
-def highlights(text: str, query_terms: set[str]) -> list[tuple[int, int]]:
-    """Character spans in ``text`` of the words matching the query's terms."""
-    return match_spans(text, query_terms)
 
 
 class _Timer:
@@ -284,12 +279,9 @@ class SearchService:
         self.warm_up()
         assert self._answerer is not None
         started = time.perf_counter()
-        reusable = search_outcome is not None and search_outcome.query_embedding is not None
-        outcome = (
-            search_outcome
-            if reusable and search_outcome
-            else self.search(question, top_k=self._answerer.passages, filters=filters)
-        )
+        outcome = search_outcome
+        if outcome is None or outcome.query_embedding is None:
+            outcome = self.search(question, top_k=self._answerer.passages, filters=filters)
         answer_start = time.perf_counter()
         query = " ".join(question.split())
         result = self._answerer.run(
