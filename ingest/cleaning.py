@@ -22,6 +22,11 @@ LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣○■□✓\-–—*]\s*|\(?\d
 NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S|^\d{1,2}\s+[A-Z][^.,;]*$")
 TABLE_ROW = re.compile(r"€|(?:\d[\d.,%]*\s+){3,}")
 _HYPHEN_KEEP_NEXT = {"en", "of", "tot", "and", "or"}
+_SALUTATION = re.compile(r"^(?:geachte|beste|dear)\b", re.IGNORECASE)
+# A line ending in one of these words stops mid-phrase, whatever the next line starts with.
+_OPEN_ENDINGS = frozenset(
+    "de het een en of in van voor met op aan te bij door naar over om als uit tot the of and for to in on - –".split()
+)
 _PAGE_NUMBER = re.compile(r"^(?:pagina\s+)?\d{1,3}(?:\s*(?:/|van)\s*\d{1,3})?$", re.IGNORECASE)
 
 
@@ -44,7 +49,11 @@ def is_table_row(line: str) -> bool:
 def starts_block(line: str) -> bool:
     """True when ``line`` cannot be the continuation of the line before it."""
     return (
-        is_list_item(line) or is_table_row(line) or bool(NUMBERED_HEADING.match(line)) or line.startswith("#")
+        is_list_item(line)
+        or is_table_row(line)
+        or bool(NUMBERED_HEADING.match(line))
+        or line.startswith("#")
+        or bool(_SALUTATION.match(line))
     )
 
 
@@ -60,11 +69,22 @@ def _ends_paragraph(line: str, width: int) -> bool:
     return len(line) < 0.7 * width or (line.endswith((".", "!", "?")) and len(line) < 0.85 * width)
 
 
-def _continues(prev: str, line: str) -> bool:
-    """A line that starts in lower case (or mid-phrase), or follows a ',' or ';', continues the sentence."""
-    if prev.endswith((",", ";")) and not prev.lower().startswith(("beste", "geachte")):
+def _continues(prev: str, line: str, last_raw: str, width: int) -> bool:
+    """Whether ``line`` continues the paragraph ``prev`` (``last_raw``: the physical line before ``line``).
+
+    It does when it starts in lower case; when ``prev`` ends with ',' or ';' or mid-phrase ("... in",
+    "regio Arnhem -"); and when the layout wrapped the line before it (close to the full width). A
+    salutation ("Geachte raadsleden,") keeps its own line.
+    """
+    if _SALUTATION.match(prev):
+        return False
+    if prev.endswith((",", ";")) or not _ends_paragraph(last_raw, width):
         return True
-    return not prev.endswith((".", "!", "?", ":")) and not (line[0].isupper() or line[0].isdigit())
+    if prev.endswith((".", "!", "?", ":")):
+        return False
+    if not (line[0].isupper() or line[0].isdigit()):
+        return True
+    return prev.rsplit(maxsplit=1)[-1] in _OPEN_ENDINGS
 
 
 def join_lines(page: str) -> str:
@@ -86,7 +106,7 @@ def join_lines(page: str) -> str:
             # "kinder-\nmishandeling" -> "kindermishandeling", but "zorg-\nen veiligheid" keeps its hyphen.
             keep_hyphen = line.split()[0] in _HYPHEN_KEEP_NEXT
             out[-1] = prev + " " + line if keep_hyphen else prev[:-1] + line
-        elif _continues(prev, line) or not _ends_paragraph(last_raw, width):
+        elif _continues(prev, line, last_raw, width):
             out[-1] = prev + " " + line
         else:
             out.append(line)

@@ -107,6 +107,33 @@ def test_joins_wrapped_lines_of_a_paragraph() -> None:
     assert paragraphs[2] == lines[5]
 
 
+def test_joins_a_short_line_that_stops_mid_phrase_even_before_a_capital() -> None:
+    # The source wrapped after "Arnhem -" and after "in": the next line carries on the same sentence, though
+    # both lines are much shorter than the page's full lines (so the layout did not wrap them).
+    full = "Een volle regel tekst van de pagina die de layout over de hele breedte van de bladspiegel zet."
+    text = (
+        f"{full}\n\n{full}\n\n{full}\n\n{full}\n\n"
+        "In 2019 is de regiovisie Samen Veilig voor de regio Arnhem -\n"
+        "Achterhoek vastgesteld.\n"
+        "Onderwerp: Toekomstbeeld stappenplan Veiligheid in\n"
+        "Afhankelijkheidsrelaties 2026-2030\n"
+        "Nieuwe alinea\n"
+        "Volgt hier."
+    )
+    lines = [line for line in clean_text(text).split("\n") if line and line != full]
+    assert lines[0] == "In 2019 is de regiovisie Samen Veilig voor de regio Arnhem - Achterhoek vastgesteld."
+    assert lines[1] == "Onderwerp: Toekomstbeeld stappenplan Veiligheid in Afhankelijkheidsrelaties 2026-2030"
+    assert lines[2:] == ["Nieuwe alinea", "Volgt hier."]
+
+
+def test_a_salutation_keeps_its_own_line() -> None:
+    long_title = "Toekomstbeeld stappenplan Veiligheid in Afhankelijkheidsrelaties 2026-2030 en verder 2"
+    body = "In 2023 heeft de gemeenteraad het regionaal Koersplan Veiligheid in Afhankelijkheidsrelaties"
+    text = "\n".join([long_title, "Geachte raadsleden,", body, "vastgesteld.", *[body] * 4])
+    lines = clean_text(text).split("\n")
+    assert lines[:3] == [long_title, "Geachte raadsleden,", body + " vastgesteld."]
+
+
 def test_keeps_list_items_on_their_own_lines() -> None:
     text = "De acties zijn:\n• a versterken\n- b samenwerken\n1. c monitoren\nDaarna volgt meer tekst."
     lines = clean_text(text).split("\n")

@@ -7,6 +7,7 @@ abstains and says so, rather than quoting something loosely related.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 from haystack import Document, component, default_to_dict
 
 from ingest.analysis import stem, terms, tokenize
+from ingest.cleaning import NUMBERED_HEADING
 from ingest.splitting import heading_text
 from kb_api.retrieval.glossary import dutch_terms
 
@@ -66,16 +68,23 @@ def missing_from(entities: list[str], known_terms: set[str]) -> list[str]:
 
 @dataclass
 class Unit:
-    """A sentence, list item or table row inside a passage, with its offsets in the passage text."""
+    """A sentence, list item or table row inside a passage, with its offsets in the passage text.
+
+    ``line`` is the line it is on; ``scorable`` is False for headings, labels and fragments under four words,
+    which are never quoted on their own but can continue a quote ("Deze bestaat uit:").
+    """
 
     passage_rank: int
     start: int
     end: int
     text: str
+    line: int = 0
+    scorable: bool = True
 
 
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
 _INITIAL_END = re.compile(r"(?:^|\s)[A-Z]\.$")
+_CAPTION = re.compile(r"^(?:afbeelding|figuur|tabel|grafiek|figure|table|chart)\s+\d+[.:]", re.IGNORECASE)
 _LIST_ITEM = re.compile(r"^(?:[•·▪\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 
 
@@ -95,20 +104,37 @@ def _sentence_spans(line: str) -> list[tuple[int, int]]:
 
 
 def split_units(text: str, rank: int) -> list[Unit]:
-    """Sentences, list items and table rows of a passage, with exact offsets; labels and headings left out."""
+    """Sentences, list items and table rows of a passage, with exact offsets and their line numbers."""
     units: list[Unit] = []
     line_start = 0
-    for line in text.split("\n"):
+    for number, line in enumerate(text.split("\n")):
         for s, e in _sentence_spans(line):
             chunk = line[s:e]
             lead = len(chunk) - len(chunk.lstrip())
             stripped = chunk.strip()
-            is_label = heading_text(stripped) is not None and not any(ch.isdigit() for ch in stripped)
-            if len(stripped.split()) >= 4 and not is_label:
-                start = line_start + s + lead
-                units.append(Unit(rank, start, start + len(stripped), stripped))
+            if not stripped:
+                continue
+            is_label = _CAPTION.match(stripped) is not None or (
+                heading_text(stripped) is not None
+                and (NUMBERED_HEADING.match(stripped) is not None or not any(ch.isdigit() for ch in stripped))
+            )
+            start = line_start + s + lead
+            scorable = len(stripped.split()) >= 4 and not is_label
+            units.append(Unit(rank, start, start + len(stripped), stripped, number, scorable))
         line_start += len(line) + 1
     return units
+
+
+def _local_idf(query_terms: set[str], unit_terms: list[set[str]]) -> dict[str, float]:
+    """Weight of each query term by how few candidate sentences contain it: a term in every sentence
+    (the plan's name, the region) tells them apart less than the term the question is really about."""
+    n = len(unit_terms)
+    return {t: math.log((n + 1) / (sum(1 for u in unit_terms if t in u) + 0.5)) for t in query_terms}
+
+
+def _covers(first: Unit, end: int, other: Unit) -> bool:
+    """Whether the quote of ``first`` (ending at ``end``) already holds ``other``."""
+    return first.passage_rank == other.passage_rank and first.start <= other.start < end
 
 
 def _no_answer(language: str) -> str:
@@ -134,6 +160,8 @@ class ExtractiveAnswerer:
         passages: int = 4,
         max_sentences: int = 3,
         margin: float = 0.1,
+        coverage_weight: float = 0.15,
+        rank_penalty: float = 0.02,
         cache_size: int = 50_000,
     ) -> None:
         self.embedder = embedder
@@ -142,6 +170,8 @@ class ExtractiveAnswerer:
         self.passages = passages
         self.max_sentences = max_sentences
         self.margin = margin
+        self.coverage_weight = coverage_weight
+        self.rank_penalty = rank_penalty
         self.cache_size = cache_size
         self._cache: dict[str, np.ndarray] = {}
 
@@ -155,6 +185,8 @@ class ExtractiveAnswerer:
             passages=self.passages,
             max_sentences=self.max_sentences,
             margin=self.margin,
+            coverage_weight=self.coverage_weight,
+            rank_penalty=self.rank_penalty,
         )
 
     def _embed(self, texts: list[str]) -> np.ndarray:
@@ -192,39 +224,43 @@ class ExtractiveAnswerer:
             return self._abstain(language, missing_entities)
         top = documents[: self.passages]
         best = max((d.meta.get("dense_score", 0.0) for d in top), default=0.0)
-        units = [u for rank, doc in enumerate(top) for u in split_units(doc.content or "", rank)]
+        all_units = [u for rank, doc in enumerate(top) for u in split_units(doc.content or "", rank)]
+        units = [u for u in all_units if u.scorable]
         # Cross-lingual similarities (English question, Dutch text) run lower than Dutch-Dutch ones.
         floor = self.min_similarity_english if language == "en" else self.min_similarity
         if not top or best < floor or not units:
             return self._abstain(language)
-        query_terms = set(terms(query))
         sims = self._embed([u.text for u in units]) @ np.asarray(query_embedding, dtype=np.float32)
+        unit_terms = [set(terms(u.text)) for u in units]
+        weights = _local_idf(set(terms(query)), unit_terms)
+        total = sum(weights.values())
         scores = []
-        for unit, sim in zip(units, sims, strict=True):
-            coverage = len(query_terms & set(terms(unit.text))) / len(query_terms) if query_terms else 0.0
-            scores.append(float(sim) + 0.15 * coverage - 0.01 * unit.passage_rank)
+        for unit, sim, found in zip(units, sims, unit_terms, strict=True):
+            coverage = sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+            scores.append(
+                float(sim) + self.coverage_weight * coverage - self.rank_penalty * unit.passage_rank
+            )
         entities = key_entities(query)
         entity_forms_list = [entity_forms(e) for e in entities]
         for i, unit in enumerate(units):
-            unit_terms = {stem(t) for t in tokenize(unit.text)}
+            stems = {stem(t) for t in tokenize(unit.text)}
             # The sentence that names the entity asked about (a table row for Vught, a person) comes first.
-            scores[i] += 0.05 * sum(1 for forms in entity_forms_list if forms & unit_terms)
+            scores[i] += 0.05 * sum(1 for forms in entity_forms_list if forms & stems)
         order = sorted(range(len(units)), key=lambda i: -scores[i])
         if _QUANTITY.search(query):
             # A "how many / how much" question is answered by a sentence with a figure in it.
             order = [i for i in order if any(ch.isdigit() for ch in units[i].text)]
             if not order or scores[order[0]] < scores[max(range(len(units)), key=lambda i: scores[i])] - 0.06:
                 return self._abstain(language)
-        chosen = [i for i in order[: self.max_sentences] if scores[i] >= scores[order[0]] - self.margin]
-        chosen.sort(key=lambda i: (units[i].passage_rank, units[i].start))
-        if entities and not self._mentions(entities, [top[units[i].passage_rank] for i in chosen]):
+        chosen = self._choose(order, scores, units, all_units)
+        if entities and not self._mentions(entities, [top[units[i].passage_rank] for i, _ in chosen]):
             return self._abstain(language)
         citations = []
         parts = []
-        for n, i in enumerate(chosen, start=1):
+        for n, (i, end) in enumerate(chosen, start=1):
             unit = units[i]
             doc = top[unit.passage_rank]
-            quote = self._with_continuation(unit, units, doc.content or "")
+            quote = (doc.content or "")[unit.start : end]
             meta = doc.meta
             citations.append(
                 {
@@ -243,23 +279,44 @@ class ExtractiveAnswerer:
             parts.append(f"“{quote}” [{n}]")
         return {"answer": " ".join(parts), "answerable": True, "citations": citations}
 
+    def _choose(
+        self, order: list[int], scores: list[float], units: list[Unit], all_units: list[Unit]
+    ) -> list[tuple[int, int]]:
+        """Up to ``max_sentences`` units within ``margin`` of the best, each with the end of its quote, in
+        reading order; a unit already inside another's quote is not quoted twice."""
+        picked: list[tuple[int, int]] = []
+        for i in order:
+            if len(picked) == self.max_sentences or scores[i] < scores[order[0]] - self.margin:
+                break
+            unit = units[i]
+            if any(_covers(units[j], end, unit) for j, end in picked):
+                continue
+            end = self._quote_end(unit, all_units)
+            picked = [(j, e) for j, e in picked if not _covers(unit, end, units[j])]
+            picked.append((i, end))
+        return sorted(picked, key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))
+
     @staticmethod
-    def _with_continuation(unit: Unit, units: list[Unit], text: str, max_words: int = 90) -> str:
-        """The unit, extended while it only introduces what follows: a sentence ending in ':' takes the
-        list after it, and a next sentence such as 'Het betreft …' or 'Deze bestaat uit:' is added."""
+    def _quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
+        """Where the quote of ``unit`` ends: extended while the unit only introduces what follows. A sentence
+        ending in ':' or ending the line before a list takes the list, and a next sentence such as
+        'Het betreft …' or 'Deze bestaat uit:' is added."""
         following = sorted((u for u in units if u.passage_rank == unit.passage_rank and u.start >= unit.end),
                            key=lambda u: u.start)  # fmt: skip
         end, last, words = unit.end, unit, len(unit.text.split())
         in_list = False
         for nxt in following:
-            intro = last.text.endswith(":")
-            if not (intro or _CONTINUES.match(nxt.text) or (in_list and _LIST_ITEM.match(nxt.text))):
+            is_item = bool(_LIST_ITEM.match(nxt.text))
+            intro = last.text.endswith(":") or (
+                is_item and nxt.line > last.line and not _LIST_ITEM.match(last.text)
+            )
+            if not (intro or _CONTINUES.match(nxt.text) or (in_list and is_item)):
                 break
             if words + len(nxt.text.split()) > max_words:
                 break
             in_list = in_list or intro
             end, last, words = nxt.end, nxt, words + len(nxt.text.split())
-        return text[unit.start : end]
+        return end
 
     @staticmethod
     def _mentions(entities: list[str], passages: list[Document]) -> bool:

@@ -1,0 +1,112 @@
+"""The extractive answerer on the real e5 model: which sentences it quotes, how far a quote runs, and when
+it abstains. Passages are written here, so each test knows where the answer is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from haystack import Document
+
+from ingest.embedder import text_embedder
+from kb_api.config import Settings
+from kb_api.retrieval.answerer import ExtractiveAnswerer, _local_idf, split_units
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Any:
+    component = text_embedder(Settings())
+    component.warm_up()
+    return component
+
+
+def _ask(embedder: Any, question: str, passages: list[str], **options: Any) -> dict[str, Any]:
+    answerer = ExtractiveAnswerer(
+        embedder=embedder, min_similarity=0.0, min_similarity_english=0.0, **options
+    )
+    query_embedding = embedder.run(text=question)["embedding"]
+    documents = [
+        Document(id=f"doc#{i:04d}", content=text, meta={"document_id": "doc", "page": 1, "dense_score": 0.9})
+        for i, text in enumerate(passages)
+    ]
+    return answerer.run(query=question, documents=documents, query_embedding=query_embedding)
+
+
+def test_units_keep_numbers_and_initials_together_and_mark_headings_and_captions() -> None:
+    text = (
+        "6.4 Besluitvormingscyclus van de werkgroep\n"
+        "Veilig Thuis ontving 6.251 meldingen. Dit meldde D. Goutier aan de raad.\n"
+        "Afbeelding 5: Besluitvormingscyclus ViA\n"
+        "Deze bestaat uit:"
+    )
+    units = split_units(text, 0)
+    assert [u.text for u in units if u.scorable] == [
+        "Veilig Thuis ontving 6.251 meldingen.",
+        "Dit meldde D. Goutier aan de raad.",
+    ]
+    assert {u.text for u in units if not u.scorable} == {
+        "6.4 Besluitvormingscyclus van de werkgroep",
+        "Afbeelding 5: Besluitvormingscyclus ViA",
+        "Deze bestaat uit:",
+    }
+    assert all(text[u.start : u.end] == u.text for u in units)
+    assert [u.line for u in units] == [0, 1, 1, 2, 3]
+
+
+def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(embedder: Any) -> None:
+    passage = (
+        "Het college heeft het plan besproken met de partners in de regio.\n"
+        "We gaan eerst aan de slag met een stevige basisstructuur. Deze bestaat uit:\n"
+        "- Een goed functionerende meldstructuur.\n"
+        "- Een goede netwerksamenwerking met Veilig Thuis.\n"
+        "Daarna volgt de evaluatie in 2027."
+    )
+    result = _ask(embedder, "Waaruit bestaat de basisstructuur?", [passage], max_sentences=1)
+    assert result["answerable"]
+    quote = result["citations"][0]["quote"]
+    assert quote.startswith("We gaan eerst aan de slag")
+    assert "Een goed functionerende meldstructuur." in quote and "netwerksamenwerking" in quote
+    assert "evaluatie" not in quote
+    assert quote in passage
+
+
+def test_a_sentence_ending_its_line_before_bullets_takes_them(embedder: Any) -> None:
+    passage = (
+        "De stuurgroep bestaat uit gemeenten en partners uit zorg en veiligheid.\n"
+        "• Gemeente Oss, Boxtel en Vught\n"
+        "• GGD Hart voor Brabant\n"
+    )
+    result = _ask(embedder, "Wie zitten er in de stuurgroep?", [passage], max_sentences=1)
+    assert "Gemeente Oss, Boxtel en Vught" in result["citations"][0]["quote"]
+
+
+def test_no_sentence_is_quoted_twice(embedder: Any) -> None:
+    passage = (
+        "Vooralsnog krijgen een aantal acties uit het koersplan geen prioriteit. "
+        "Het betreft activiteiten gericht op preventie en ervaringsdeskundigheid. "
+        "De werkgroep vergadert elke vier weken."
+    )
+    result = _ask(embedder, "Welke acties krijgen geen prioriteit?", [passage], margin=1.0)
+    quotes = [c["quote"] for c in result["citations"]]
+    assert quotes[0].startswith("Vooralsnog") and "Het betreft activiteiten" in quotes[0]
+    assert not any(q.startswith("Het betreft") for q in quotes[1:])
+
+
+def test_a_query_term_in_every_candidate_sentence_weighs_less_than_a_rare_one() -> None:
+    sentences = [{"koersplan", "vastgesteld"}, {"koersplan", "vergader", "werkgroep"}, {"koersplan", "2028"}]
+    weights = _local_idf({"koersplan", "vergader"}, sentences)
+    assert weights["vergader"] > weights["koersplan"] > 0
+
+
+def test_abstains_when_the_best_passage_is_not_similar_enough(embedder: Any) -> None:
+    answerer = ExtractiveAnswerer(embedder=embedder, min_similarity=0.95)
+    question = "Hoeveel parkeervergunningen zijn er uitgegeven?"
+    doc = Document(
+        id="doc#0000",
+        content="De werkgroep vergadert elke vier weken over de aanpak van huiselijk geweld.",
+        meta={"document_id": "doc", "dense_score": 0.81},
+    )
+    result = answerer.run(
+        query=question, documents=[doc], query_embedding=embedder.run(text=question)["embedding"]
+    )
+    assert result["answerable"] is False and result["citations"] == []
