@@ -232,12 +232,17 @@ def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str,
     latencies = []
     answer_misses = []
     false_abstentions = []
+    answered_unanswerable: list[dict[str, str]] = []
     for q in questions:
         started = time.perf_counter()
         outcome = service.ask(q.question)
         latencies.append((time.perf_counter() - started) * 1000)
         if not q.answerable:
             abstained.append(0 if outcome.answerable else 1)
+            if outcome.answerable:
+                answered_unanswerable.append(
+                    {"id": q.id, "question": q.question, "answer": outcome.answer[:300]}
+                )
             continue
         ok = outcome.answerable and any(
             any(span_in(span, c["quote"]) for span in j.spans)
@@ -257,6 +262,7 @@ def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str,
         "abstention_accuracy": round(sum(abstained) / len(abstained), 4) if abstained else None,
         "unanswerable": len(abstained),
         "false_abstentions": false_abstentions,
+        "answered_unanswerable": answered_unanswerable,
         "misses": answer_misses,
         "latency_ms": {
             "p50": round(_percentile(latencies, 50), 1),
@@ -325,6 +331,12 @@ def print_report(result: dict[str, Any], console: Console) -> None:
     if answers and answers["misses"]:
         console.print(f"\n[bold]Answer misses: {len(answers['misses'])}[/bold]")
         for miss in answers["misses"][:25]:
+            console.print(f"  {miss['id']} {miss['question']}\n     → {miss['answer'][:160]}")
+    if answers and answers.get("answered_unanswerable"):
+        console.print(
+            f"\n[bold]Answered although the corpus does not answer: {len(answers['answered_unanswerable'])}[/bold]"
+        )
+        for miss in answers["answered_unanswerable"]:
             console.print(f"  {miss['id']} {miss['question']}\n     → {miss['answer'][:160]}")
     if result.get("questions_without_answer_passage"):
         console.print(

@@ -110,3 +110,25 @@ def test_abstains_when_the_best_passage_is_not_similar_enough(embedder: Any) -> 
         query=question, documents=[doc], query_embedding=embedder.run(text=question)["embedding"]
     )
     assert result["answerable"] is False and result["citations"] == []
+
+
+def test_a_figure_for_another_year_does_not_answer_a_how_many_question(embedder: Any) -> None:
+    passage = (
+        "Cijfers 2023:\n"
+        "• Veilig Thuis ontving uit de regio 6.251 meldingen van huiselijk geweld.\n"
+        "• Moviera rondde 127 crisisopvangtrajecten af."
+    )
+    asked_2023 = _ask(embedder, "Hoeveel meldingen ontving Veilig Thuis in 2023?", [passage])
+    assert asked_2023["answerable"] and "6.251 meldingen" in asked_2023["citations"][0]["quote"]
+    asked_2022 = _ask(embedder, "Hoeveel meldingen ontving Veilig Thuis in 2022?", [passage])
+    assert asked_2022["answerable"] is False
+
+
+def test_letterhead_lines_and_footnote_references_are_never_quoted() -> None:
+    text = (
+        "Fax [0412] 64 26 05\nTelefoon 14 0412\n"
+        "6 Nederlands Jeugdinstituut, 2023; In Nederland wordt iedere 8 dagen een vrouw vermoord\n"
+        "De werkgroep vergadert elke vier weken."
+    )
+    units = split_units(text, 0)
+    assert [u.text for u in units if u.scorable] == ["De werkgroep vergadert elke vier weken."]

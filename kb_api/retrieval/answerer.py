@@ -29,6 +29,8 @@ _QUANTITY = re.compile(
     r"\b(hoeveel|hoe ?veel|hoe hoog|welk(e)? (bedrag|percentage|aantal)|wat kost|how (many|much)|what (amount|percentage))\b",
     re.IGNORECASE,
 )
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CONTINUES = re.compile(
     r"^(het betreft|het gaat om|dit betreft|dit zijn|dat zijn|namelijk|deze bestaat|dit betekent|zij)\b",
     re.IGNORECASE,
@@ -84,7 +86,13 @@ class Unit:
 
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
 _INITIAL_END = re.compile(r"(?:^|\s)[A-Z]\.$")
-_CAPTION = re.compile(r"^(?:afbeelding|figuur|tabel|grafiek|figure|table|chart)\s+\d+[.:]", re.IGNORECASE)
+# Figure captions, letterhead lines (phone, fax, e-mail, post box) and footnote source references
+# ("6 Nederlands Jeugdinstituut, 2023; ..."): never an answer on their own.
+_CAPTION = re.compile(
+    r"^(?:(?:afbeelding|figuur|tabel|grafiek|figure|table|chart)\s+\d+[.:]|(?:fax|telefoon|tel\.|e-mail|postbus)\b"
+    r"|\d{1,2}\s+[A-Z][^.;]{2,80},\s*(?:19|20)\d\d\s*;)",
+    re.IGNORECASE,
+)
 _LIST_ITEM = re.compile(r"^(?:[•·▪\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 
 
@@ -249,7 +257,14 @@ class ExtractiveAnswerer:
         order = sorted(range(len(units)), key=lambda i: -scores[i])
         if _QUANTITY.search(query):
             # A "how many / how much" question is answered by a sentence with a figure in it.
-            order = [i for i in order if any(ch.isdigit() for ch in units[i].text)]
+            # A year asked about must be that figure's year: in the sentence, its lead-in or its section.
+            years = set(_YEAR.findall(query))
+            order = [
+                i
+                for i in order
+                if _FIGURE.search(units[i].text)
+                and years <= set(_YEAR.findall(self._context(units[i], all_units, top)))
+            ]
             if not order or scores[order[0]] < scores[max(range(len(units)), key=lambda i: scores[i])] - 0.06:
                 return self._abstain(language)
         chosen = self._choose(order, scores, units, all_units)
@@ -295,6 +310,14 @@ class ExtractiveAnswerer:
             picked = [(j, e) for j, e in picked if not _covers(unit, end, units[j])]
             picked.append((i, end))
         return sorted(picked, key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))
+
+    @staticmethod
+    def _context(unit: Unit, units: list[Unit], top: list[Document]) -> str:
+        """The unit with the unit before it (a lead-in such as 'Cijfers 2023:') and its passage's section."""
+        before = [u for u in units if u.passage_rank == unit.passage_rank and u.end <= unit.start]
+        lead_in = before[-1].text if before else ""
+        section = str(top[unit.passage_rank].meta.get("section") or "")
+        return f"{section} {lead_in} {unit.text}"
 
     @staticmethod
     def _quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
