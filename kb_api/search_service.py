@@ -290,6 +290,7 @@ class SearchService:
             query_embedding=outcome.query_embedding or [],
             language=outcome.language,
             missing_entities=missing_from(key_entities(query), self.corpus_terms()),
+            query_terms=outcome.query_terms,
         )
         timings = dict(outcome.timings_ms)
         timings["answer"] = (time.perf_counter() - answer_start) * 1000

@@ -221,8 +221,12 @@ class ExtractiveAnswerer:
         query_embedding: list[float],
         language: str = "nl",
         missing_entities: list[str] | None = None,
+        query_terms: list[str] | None = None,
     ) -> dict[str, Any]:
         """Answer ``query`` from ``documents`` (ranked passages) or abstain.
+
+        ``query_terms``: the terms matched against sentences, when they differ from the query's own (an English
+        question's Dutch glossary terms); by default the terms of ``query``.
 
         Abstains when the question names something the corpus never mentions (``missing_entities``), when
         the best passage is not similar enough, when the chosen sentences' passages do not mention the
@@ -240,7 +244,7 @@ class ExtractiveAnswerer:
             return self._abstain(language)
         sims = self._embed([u.text for u in units]) @ np.asarray(query_embedding, dtype=np.float32)
         unit_terms = [set(terms(u.text)) for u in units]
-        weights = _local_idf(set(terms(query)), unit_terms)
+        weights = _local_idf(set(query_terms if query_terms is not None else terms(query)), unit_terms)
         total = sum(weights.values())
         scores = []
         for unit, sim, found in zip(units, sims, unit_terms, strict=True):
