@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -14,7 +15,7 @@ from haystack import Document, Pipeline
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from ingest.analysis import terms
-from ingest.regions import canonical_region
+from ingest.regions import REGION_ALIASES, canonical_region
 from ingest.store import count_passages, iter_passages, stored_documents
 from kb_api.config import Settings
 from kb_api.errors import DocumentNotFoundError, InvalidQueryError
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 FACET_FIELDS = ("region", "municipality", "doc_type", "year")
 FILTER_FIELDS = ("region", "municipality", "doc_type")
 FACET_POOL = 50
+_BOTH_REGIONS = re.compile(
+    r"\b(beide regio|both regions|the two regions|de twee regio|vergelijk|compare)", re.IGNORECASE
+)
 
 
 @dataclass
@@ -279,9 +283,12 @@ class SearchService:
         self.warm_up()
         assert self._answerer is not None
         started = time.perf_counter()
+        regions = self.regions_compared(question)
         outcome = search_outcome
         if outcome is None or outcome.query_embedding is None:
-            outcome = self.search(question, top_k=self._answerer.passages, filters=filters)
+            # A comparison looks further down the ranking, for the passages of the region ranked lower.
+            top_k = self._answerer.passages * (3 if regions else 1)
+            outcome = self.search(question, top_k=top_k, filters=filters)
         answer_start = time.perf_counter()
         query = " ".join(question.split())
         result = self._answerer.run(
@@ -291,6 +298,7 @@ class SearchService:
             language=outcome.language,
             missing_entities=missing_from(key_entities(query), self.corpus_terms()),
             query_terms=outcome.query_terms,
+            regions=regions,
         )
         timings = dict(outcome.timings_ms)
         timings["answer"] = (time.perf_counter() - answer_start) * 1000
@@ -303,6 +311,18 @@ class SearchService:
             outcome.language,
             timings,
         )
+
+    def regions_compared(self, question: str) -> list[str]:
+        """The regions a comparison question is about: those it names, or every stored region when it asks
+        about "beide regio's" / "both regions" without naming them. Empty when it is not a comparison."""
+        named = {
+            region
+            for alias, region in REGION_ALIASES.items()
+            if re.search(rf"\b{re.escape(alias)}\b", question, re.I)
+        }
+        if len(named) < 2 and _BOTH_REGIONS.search(question):
+            named |= set(self.known_values()["region"].values())
+        return sorted(named) if len(named) >= 2 else []
 
     # --- browse -------------------------------------------------------------------------------
     def documents(self) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from haystack import Document
 
 from ingest.embedder import text_embedder
 from kb_api.config import Settings
-from kb_api.retrieval.answerer import ExtractiveAnswerer, _local_idf, split_units
+from kb_api.retrieval.answerer import ExtractiveAnswerer, _has_amount, _local_idf, split_units
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +132,44 @@ def test_letterhead_lines_and_footnote_references_are_never_quoted() -> None:
     )
     units = split_units(text, 0)
     assert [u.text for u in units if u.scorable] == ["De werkgroep vergadert elke vier weken."]
+
+
+def test_dates_and_years_are_not_amounts_but_written_numbers_are() -> None:
+    assert not _has_amount("10 februari 2026 D. Goutier")
+    assert not _has_amount("Per 1-1-2026 in 2024 en 2025")
+    assert _has_amount("In 2023 waren er 6.251 meldingen")
+    assert _has_amount("Totaal € 310.620,00")
+    assert _has_amount("samen met de tien gemeenten in de regio")
+
+
+def test_a_comparison_quotes_each_region_it_names(embedder: Any) -> None:
+    brabant = "In Noordoost-Brabant werken de tien gemeenten samen in een regionale werkgroep ViA met een koersplan."
+    arnhem = "In Arnhem-Achterhoek werken zeventien gemeenten samen volgens de regiovisie Samen Veilig."
+    documents = [
+        Document(
+            id=f"nob#{i:04d}",
+            content=brabant,
+            meta={"document_id": f"nob{i}", "region": "Noordoost-Brabant", "dense_score": 0.9},
+        )
+        for i in range(4)
+    ] + [
+        Document(
+            id="aa#0000",
+            content=arnhem,
+            meta={"document_id": "aa", "region": "Arnhem-Achterhoek", "dense_score": 0.85},
+        )
+    ]
+    question = "Hoe werken de gemeenten samen in Noordoost-Brabant en Arnhem-Achterhoek?"
+    answerer = ExtractiveAnswerer(embedder=embedder, min_similarity=0.0)
+    embedding = embedder.run(text=question)["embedding"]
+    plain = answerer.run(query=question, documents=documents, query_embedding=embedding)
+    # Without the regions the lower-ranked region is not looked at (here the answer is even withheld, as
+    # its passages do not mention Arnhem-Achterhoek).
+    assert not any(c["region"] == "Arnhem-Achterhoek" for c in plain["citations"])
+    compared = answerer.run(
+        query=question,
+        documents=documents,
+        query_embedding=embedding,
+        regions=["Arnhem-Achterhoek", "Noordoost-Brabant"],
+    )
+    assert {c["region"] for c in compared["citations"]} == {"Noordoost-Brabant", "Arnhem-Achterhoek"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ingest.service import Ingestor
 from ingest.store import build_document_store, close_store
@@ -43,3 +44,15 @@ def test_documents_ingested_later_are_known_to_filters_and_answers(tmp_path: Pat
         assert answer.answerable and any("12.000" in c["quote"] for c in answer.citations)
     finally:
         close_store(store)
+
+
+def test_regions_compared_are_those_the_question_names(settings: Settings, store: Any) -> None:
+    service = SearchService(settings, store)
+    assert service.regions_compared(
+        "Hoe verschillen Noordoost-Brabant en Arnhem-Achterhoek in preventie?"
+    ) == [
+        "Arnhem-Achterhoek",
+        "Noordoost-Brabant",
+    ]
+    assert service.regions_compared("Wat doet Noordoost-Brabant aan preventie?") == []
+    assert service.regions_compared("Welke cijfers over huiselijk geweld noemen de documenten?") == []

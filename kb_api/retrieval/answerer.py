@@ -30,6 +30,18 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
+_MONTHS = (
+    "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+    "|january|february|march|may|june|july|august|october"
+)
+_NUMBER_WORD = re.compile(
+    r"\b(?:twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien"
+    r"|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig|honderd|duizend|miljoen"
+    r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
+    r"|million|half|helft|kwart)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}-\d{{1,2}}-\d{{4}}\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CONTINUES = re.compile(
     r"^(het betreft|het gaat om|dit betreft|dit zijn|dat zijn|namelijk|deze bestaat|dit betekent|zij)\b",
@@ -140,6 +152,14 @@ def _local_idf(query_terms: set[str], unit_terms: list[set[str]]) -> dict[str, f
     return {t: math.log((n + 1) / (sum(1 for u in unit_terms if t in u) + 0.5)) for t in query_terms}
 
 
+def _has_amount(text: str) -> bool:
+    """Whether ``text`` holds an amount or count: a figure that is not a year or part of a date, or a number
+    written out ("tien gemeenten", "zeventig procent")."""
+    if _NUMBER_WORD.search(text):
+        return True
+    return any(not _YEAR.fullmatch(m.group()) for m in _FIGURE.finditer(_DATE.sub(" ", text)))
+
+
 def _covers(first: Unit, end: int, other: Unit) -> bool:
     """Whether the quote of ``first`` (ending at ``end``) already holds ``other``."""
     return first.passage_rank == other.passage_rank and first.start <= other.start < end
@@ -222,11 +242,13 @@ class ExtractiveAnswerer:
         language: str = "nl",
         missing_entities: list[str] | None = None,
         query_terms: list[str] | None = None,
+        regions: list[str] | None = None,
     ) -> dict[str, Any]:
         """Answer ``query`` from ``documents`` (ranked passages) or abstain.
 
         ``query_terms``: the terms matched against sentences, when they differ from the query's own (an English
-        question's Dutch glossary terms); by default the terms of ``query``.
+        question's Dutch glossary terms); by default the terms of ``query``. ``regions``: the regions a
+        comparison question is about; the answer then quotes each of them when the passages allow.
 
         Abstains when the question names something the corpus never mentions (``missing_entities``), when
         the best passage is not similar enough, when the chosen sentences' passages do not mention the
@@ -235,6 +257,9 @@ class ExtractiveAnswerer:
         if missing_entities:
             return self._abstain(language, missing_entities)
         top = documents[: self.passages]
+        for region in regions or []:
+            if not any(d.meta.get("region") == region for d in top):
+                top += [d for d in documents if d.meta.get("region") == region][:1]
         best = max((d.meta.get("dense_score", 0.0) for d in top), default=0.0)
         all_units = [u for rank, doc in enumerate(top) for u in split_units(doc.content or "", rank)]
         units = [u for u in all_units if u.scorable]
@@ -266,12 +291,14 @@ class ExtractiveAnswerer:
             order = [
                 i
                 for i in order
-                if _FIGURE.search(units[i].text)
+                if _has_amount(units[i].text)
                 and years <= set(_YEAR.findall(self._context(units[i], all_units, top)))
             ]
             if not order or scores[order[0]] < scores[max(range(len(units)), key=lambda i: scores[i])] - 0.06:
                 return self._abstain(language)
         chosen = self._choose(order, scores, units, all_units)
+        if regions:
+            chosen = self._with_each_region(chosen, order, units, all_units, top, regions)
         if entities and not self._mentions(entities, [top[units[i].passage_rank] for i, _ in chosen]):
             return self._abstain(language)
         citations = []
@@ -314,6 +341,28 @@ class ExtractiveAnswerer:
             picked = [(j, e) for j, e in picked if not _covers(unit, end, units[j])]
             picked.append((i, end))
         return sorted(picked, key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))
+
+    def _with_each_region(
+        self,
+        chosen: list[tuple[int, int]],
+        order: list[int],
+        units: list[Unit],
+        all_units: list[Unit],
+        top: list[Document],
+        regions: list[str],
+    ) -> list[tuple[int, int]]:
+        """Add, for each region no chosen quote comes from, that region's best sentence (comparison questions)."""
+        for region in regions:
+            if any(top[units[i].passage_rank].meta.get("region") == region for i, _ in chosen):
+                continue
+            for i in order:
+                unit = units[i]
+                if top[unit.passage_rank].meta.get("region") == region and not any(
+                    _covers(units[j], end, unit) for j, end in chosen
+                ):
+                    chosen.append((i, self._quote_end(unit, all_units)))
+                    break
+        return sorted(chosen, key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))
 
     @staticmethod
     def _context(unit: Unit, units: list[Unit], top: list[Document]) -> str:
