@@ -226,6 +226,14 @@ def _both_regions(questions: list[GoldQuestion], runs: dict[str, Ranked]) -> dic
     return {"questions": len(comparison), "covered": len(covered), "share": round(share, 4)}
 
 
+def _bears_answer(q: GoldQuestion, citation: dict[str, Any]) -> bool:
+    """Whether a citation's quote holds a gold span of its document (or of a document it is also in)."""
+    documents = {citation["document_id"], *(a["document_id"] for a in citation["also_in"])}
+    return any(
+        span_in(span, citation["quote"]) for j in q.relevant if j.document_id in documents for span in j.spans
+    )
+
+
 def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str, Any]:
     correct: dict[str, list[int]] = defaultdict(list)
     abstained: list[int] = []
@@ -233,6 +241,7 @@ def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str,
     answer_misses = []
     false_abstentions = []
     answered_unanswerable: list[dict[str, str]] = []
+    first_quote: list[int] = []
     for q in questions:
         started = time.perf_counter()
         outcome = service.ask(q.question)
@@ -244,21 +253,18 @@ def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str,
                     {"id": q.id, "question": q.question, "answer": outcome.answer[:300]}
                 )
             continue
-        ok = outcome.answerable and any(
-            any(span_in(span, c["quote"]) for span in j.spans)
-            for c in outcome.citations
-            for j in q.relevant
-            if j.document_id == c["document_id"]
-            or any(a["document_id"] == j.document_id for a in c["also_in"])
-        )
+        bearing = [_bears_answer(q, c) for c in outcome.citations] if outcome.answerable else []
+        ok = any(bearing)
         for key in ("all", f"lang={q.lang}", f"kind={q.kind}"):
             correct[key].append(1 if ok else 0)
+        first_quote.append(1 if bearing and bearing[0] else 0)
         if not outcome.answerable:
             false_abstentions.append(q.id)
         elif not ok:
             answer_misses.append({"id": q.id, "question": q.question, "answer": outcome.answer[:300]})
     return {
         "accuracy": {k: round(sum(v) / len(v), 4) for k, v in sorted(correct.items())},
+        "first_quote_accuracy": round(sum(first_quote) / len(first_quote), 4) if first_quote else None,
         "abstention_accuracy": round(sum(abstained) / len(abstained), 4) if abstained else None,
         "unanswerable": len(abstained),
         "false_abstentions": false_abstentions,
@@ -317,6 +323,7 @@ def print_report(result: dict[str, Any], console: Console) -> None:
         console.print("\n[bold]Answers (hybrid, /ask)[/bold]")
         for key, value in answers["accuracy"].items():
             console.print(f"  answer accuracy {key}: {value:.3f}")
+        console.print(f"  first quote bears the answer: {answers['first_quote_accuracy']}")
         console.print(
             f"  abstention accuracy: {answers['abstention_accuracy']} ({answers['unanswerable']} unanswerable)"
         )

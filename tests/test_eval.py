@@ -48,6 +48,9 @@ def test_report_has_the_metrics_per_mode_language_and_kind(evaluated: tuple[dict
     # the product finds the answer-bearing passage for these easy questions
     assert hybrid["all"]["hit_rate@5"] >= 0.8
     assert report["answers"]["abstention_accuracy"] == 1.0  # q108: a municipality the corpus never names
+    answers = report["answers"]
+    assert 0.0 <= answers["first_quote_accuracy"] <= answers["accuracy"]["all"]
+    assert answers["answered_unanswerable"] == []
     assert report["ingestion"]["documents"] == 7 and not report["ingestion"]["failed"]
     trec = (out / "run.hybrid.trec").read_text().splitlines()
     _qid, q0, pid, rank, _score, tag = trec[0].split()
