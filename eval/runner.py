@@ -323,7 +323,10 @@ def print_report(result: dict[str, Any], console: Console) -> None:
         console.print("\n[bold]Answers (hybrid, /ask)[/bold]")
         for key, value in answers["accuracy"].items():
             console.print(f"  answer accuracy {key}: {value:.3f}")
-        console.print(f"  first quote bears the answer: {answers['first_quote_accuracy']}")
+        first = answers["first_quote_accuracy"]
+        console.print(
+            f"  first quote bears the answer: {first:.3f}" if first is not None else "  first quote: -"
+        )
         console.print(
             f"  abstention accuracy: {answers['abstention_accuracy']} ({answers['unanswerable']} unanswerable)"
         )

@@ -22,11 +22,11 @@ LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣○■□✓\-–—*]\s*|\(?\d
 NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S|^\d{1,2}\s+[A-Z][^.,;]*$")
 TABLE_ROW = re.compile(r"€|(?:\d[\d.,%]*\s+){3,}")
 _HYPHEN_KEEP_NEXT = {"en", "of", "tot", "and", "or"}
-_SALUTATION = re.compile(r"^(?:geachte|beste|dear)\b", re.IGNORECASE)
-# A line ending in one of these words stops mid-phrase, whatever the next line starts with.
-_OPEN_ENDINGS = frozenset(
-    "de het een en of in van voor met op aan te bij door naar over om als uit tot the of and for to in on - –".split()
-)
+# A salutation line such as "Geachte raadsleden," (short, ends in a comma); not a sentence starting "Beste …".
+_SALUTATION = re.compile(r"^(?:Geachte|Beste|Dear)\b[^.!?]{0,60},$")
+# A line ending in one of these words stops mid-phrase, whatever the next line starts with. Words that can end
+# a Dutch clause as a separable particle ("Hoe pakken we het aan", "Wat levert het op") are left out.
+_OPEN_ENDINGS = frozenset("de het een en of in van met te tot als naar the and for to - –".split())
 _PAGE_NUMBER = re.compile(r"^(?:pagina\s+)?\d{1,3}(?:\s*(?:/|van)\s*\d{1,3})?$", re.IGNORECASE)
 
 

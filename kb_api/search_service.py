@@ -27,8 +27,11 @@ logger = logging.getLogger(__name__)
 FACET_FIELDS = ("region", "municipality", "doc_type", "year")
 FILTER_FIELDS = ("region", "municipality", "doc_type")
 FACET_POOL = 50
-_BOTH_REGIONS = re.compile(
-    r"\b(beide regio|both regions|the two regions|de twee regio|vergelijk|compare)", re.IGNORECASE
+_BOTH_REGIONS = re.compile(r"\b(?:beide regio|de twee regio|both regions|the two regions)", re.IGNORECASE)
+_COMPARE = re.compile(
+    r"\b(?:vergelijk|vergelijken|vergeleken|verschil|verschillen|verschilt|compare|compared|comparison|differ"
+    r"|differs|difference)\b",
+    re.IGNORECASE,
 )
 
 
@@ -313,14 +316,15 @@ class SearchService:
         )
 
     def regions_compared(self, question: str) -> list[str]:
-        """The regions a comparison question is about: those it names, or every stored region when it asks
-        about "beide regio's" / "both regions" without naming them. Empty when it is not a comparison."""
+        """The regions a comparison question is about: the two or more it names; every stored region when it
+        asks about "beide regio's" / "both regions"; or, when it names one region and asks to compare
+        ("vergelijk Arnhem-Achterhoek met …"), that region and the others. Empty when it is not a comparison."""
         named = {
             region
             for alias, region in REGION_ALIASES.items()
             if re.search(rf"\b{re.escape(alias)}\b", question, re.I)
         }
-        if len(named) < 2 and _BOTH_REGIONS.search(question):
+        if _BOTH_REGIONS.search(question) or (len(named) == 1 and _COMPARE.search(question)):
             named |= set(self.known_values()["region"].values())
         return sorted(named) if len(named) >= 2 else []
 

@@ -113,30 +113,49 @@ def test_abstains_when_the_best_passage_is_not_similar_enough(embedder: Any) -> 
 
 
 def test_a_figure_for_another_year_does_not_answer_a_how_many_question(embedder: Any) -> None:
+    # 2022 occurs in the passage (so the question's year is not unknown), but no figure is of 2022.
     passage = (
+        "In 2022 startte de regionale werkgroep met de aanpak.\n"
         "Cijfers 2023:\n"
         "• Veilig Thuis ontving uit de regio 6.251 meldingen van huiselijk geweld.\n"
         "• Moviera rondde 127 crisisopvangtrajecten af."
     )
     asked_2023 = _ask(embedder, "Hoeveel meldingen ontving Veilig Thuis in 2023?", [passage])
     assert asked_2023["answerable"] and "6.251 meldingen" in asked_2023["citations"][0]["quote"]
+    # The second item of the list has the same lead-in year as the first.
+    second_item = _ask(embedder, "Hoeveel crisisopvangtrajecten rondde Moviera in 2023 af?", [passage])
+    assert second_item["answerable"] and any("127" in c["quote"] for c in second_item["citations"])
     asked_2022 = _ask(embedder, "Hoeveel meldingen ontving Veilig Thuis in 2022?", [passage])
     assert asked_2022["answerable"] is False
 
 
 def test_letterhead_lines_and_footnote_references_are_never_quoted() -> None:
     text = (
-        "Fax [0412] 64 26 05\nTelefoon 14 0412\n"
+        "Fax [0412] 64 26 05\nTel. 0412 123 456 of via de website\n"
         "6 Nederlands Jeugdinstituut, 2023; In Nederland wordt iedere 8 dagen een vrouw vermoord\n"
+        "E-mail is het meest gebruikte kanaal voor meldingen.\n"
         "De werkgroep vergadert elke vier weken."
     )
     units = split_units(text, 0)
-    assert [u.text for u in units if u.scorable] == ["De werkgroep vergadert elke vier weken."]
+    assert [u.text for u in units if u.scorable] == [
+        "E-mail is het meest gebruikte kanaal voor meldingen.",
+        "De werkgroep vergadert elke vier weken.",
+    ]
 
 
-def test_dates_and_years_are_not_amounts_but_written_numbers_are() -> None:
+def test_a_quote_does_not_run_on_into_a_heading(embedder: Any) -> None:
+    passage = (
+        "De werkgroep heeft drie taken benoemd voor dit jaar:\n6.4 Besluitvorming\nDe raad besluit in mei."
+    )
+    result = _ask(embedder, "Welke taken heeft de werkgroep benoemd?", [passage], max_sentences=1)
+    assert result["citations"][0]["quote"] == "De werkgroep heeft drie taken benoemd voor dit jaar:"
+
+
+def test_dates_years_list_numbers_and_references_are_not_amounts_but_written_numbers_are() -> None:
     assert not _has_amount("10 februari 2026 D. Goutier")
-    assert not _has_amount("Per 1-1-2026 in 2024 en 2025")
+    assert not _has_amount("Per 1-1-2026 in 2024 en 2025, of tot 1 januari")
+    assert not _has_amount("1. Zie hoofdstuk 3 van het koersplan")
+    assert not _has_amount("We nemen dit ten aanzien van de raad in acht.")
     assert _has_amount("In 2023 waren er 6.251 meldingen")
     assert _has_amount("Totaal € 310.620,00")
     assert _has_amount("samen met de tien gemeenten in de regio")
@@ -162,10 +181,6 @@ def test_a_comparison_quotes_each_region_it_names(embedder: Any) -> None:
     question = "Hoe werken de gemeenten samen in Noordoost-Brabant en Arnhem-Achterhoek?"
     answerer = ExtractiveAnswerer(embedder=embedder, min_similarity=0.0)
     embedding = embedder.run(text=question)["embedding"]
-    plain = answerer.run(query=question, documents=documents, query_embedding=embedding)
-    # Without the regions the lower-ranked region is not looked at (here the answer is even withheld, as
-    # its passages do not mention Arnhem-Achterhoek).
-    assert not any(c["region"] == "Arnhem-Achterhoek" for c in plain["citations"])
     compared = answerer.run(
         query=question,
         documents=documents,

@@ -134,6 +134,14 @@ def test_a_salutation_keeps_its_own_line() -> None:
     assert lines[:3] == [long_title, "Geachte raadsleden,", body + " vastgesteld."]
 
 
+def test_a_sentence_that_merely_starts_with_beste_is_not_a_salutation() -> None:
+    text = "Het gaat om de allerbeste en de\nbeste zorg voor kinderen.\nBeste praktijken worden gedeeld met de\npartners."
+    assert clean_text(text).split("\n") == [
+        "Het gaat om de allerbeste en de beste zorg voor kinderen.",
+        "Beste praktijken worden gedeeld met de partners.",
+    ]
+
+
 def test_keeps_list_items_on_their_own_lines() -> None:
     text = "De acties zijn:\n• a versterken\n- b samenwerken\n1. c monitoren\nDaarna volgt meer tekst."
     lines = clean_text(text).split("\n")

@@ -16,12 +16,12 @@ import numpy as np
 from haystack import Document, component, default_to_dict
 
 from ingest.analysis import stem, terms, tokenize
-from ingest.cleaning import NUMBERED_HEADING
+from ingest.cleaning import LIST_MARKER, NUMBERED_HEADING, is_list_item
 from ingest.splitting import heading_text
 from kb_api.retrieval.glossary import dutch_terms
 
 _ABBREVIATION_END = re.compile(
-    r"\b(?:o\.a|t\.b\.v|m\.b\.t|bv|d\.w\.z|i\.s\.m|z\.s\.m|e\.d|nl|ca|incl|excl)\.$", re.I
+    r"\b(?:o\.a|t\.b\.v|m\.b\.t|bv|d\.w\.z|i\.s\.m|z\.s\.m|e\.d|nl|ca|incl|excl|tel|nr|blz|art)\.$", re.I
 )
 
 
@@ -34,14 +34,25 @@ _MONTHS = (
     "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
     "|january|february|march|may|june|july|august|october"
 )
+# Written-out numbers. Not "ten" (Dutch "ten aanzien van", "ten minste") and not "in acht nemen".
 _NUMBER_WORD = re.compile(
-    r"\b(?:twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien|zeventien"
-    r"|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig|honderd|duizend|miljoen"
-    r"|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand"
-    r"|million|half|helft|kwart)\b",
+    r"\b(?:twee|drie|vier|vijf|zes|zeven|(?<!in )acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien"
+    r"|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig|honderd"
+    r"|duizend|miljoen|two|three|four|five|six|seven|eight|nine|eleven|twelve|twenty|thirty|forty|fifty|hundred"
+    r"|thousand|million|half|helft|kwart)\b",
     re.IGNORECASE,
 )
-_DATE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+\d{{4}}\b|\b\d{{1,2}}-\d{{1,2}}-\d{{4}}\b", re.IGNORECASE)
+_DATE = re.compile(
+    rf"\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}\b"
+    r"|\b\d{1,2}-\d{1,2}-\d{4}\b",
+    re.IGNORECASE,
+)
+# A number that refers to a part of a document, not a quantity ("hoofdstuk 3", "bijlage 1", "fase 2").
+_REFERENCE_NUMBER = re.compile(
+    r"\b(?:hoofdstuk|artikel|paragraaf|bijlage|pagina|fase|stap|punt|chapter|article|annex|page|phase|step)"
+    r"\s+\d+(?:\.\d+)*",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _CONTINUES = re.compile(
     r"^(het betreft|het gaat om|dit betreft|dit zijn|dat zijn|namelijk|deze bestaat|dit betekent|zij)\b",
@@ -84,8 +95,9 @@ def missing_from(entities: list[str], known_terms: set[str]) -> list[str]:
 class Unit:
     """A sentence, list item or table row inside a passage, with its offsets in the passage text.
 
-    ``line`` is the line it is on; ``scorable`` is False for headings, labels and fragments under four words,
-    which are never quoted on their own but can continue a quote ("Deze bestaat uit:").
+    ``line`` is the line it is on; ``scorable`` is False for labels (headings, captions, letterhead lines) and
+    fragments under four words, which are never quoted on their own; a fragment can continue a quote ("Deze
+    bestaat uit:"), a label cannot.
     """
 
     passage_rank: int
@@ -94,6 +106,7 @@ class Unit:
     text: str
     line: int = 0
     scorable: bool = True
+    label: bool = False
 
 
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
@@ -101,11 +114,11 @@ _INITIAL_END = re.compile(r"(?:^|\s)[A-Z]\.$")
 # Figure captions, letterhead lines (phone, fax, e-mail, post box) and footnote source references
 # ("6 Nederlands Jeugdinstituut, 2023; ..."): never an answer on their own.
 _CAPTION = re.compile(
-    r"^(?:(?:afbeelding|figuur|tabel|grafiek|figure|table|chart)\s+\d+[.:]|(?:fax|telefoon|tel\.|e-mail|postbus)\b"
-    r"|\d{1,2}\s+[A-Z][^.;]{2,80},\s*(?:19|20)\d\d\s*;)",
+    r"^(?:(?:afbeelding|figuur|tabel|grafiek|figure|table|chart)\s+\d+[.:]"
+    r"|(?:fax|telefoon|tel\.|phone|postbus)\s*:?\s*[\d\[(+]|e-mail\s*:?\s*\S+@"
+    r"|\d{1,2}\s+(?-i:[A-Z])[^.;]{2,80},\s*(?:19|20)\d\d\s*;)",
     re.IGNORECASE,
 )
-_LIST_ITEM = re.compile(r"^(?:[•·▪\-–*]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s")
 
 
 def _sentence_spans(line: str) -> list[tuple[int, int]]:
@@ -140,7 +153,7 @@ def split_units(text: str, rank: int) -> list[Unit]:
             )
             start = line_start + s + lead
             scorable = len(stripped.split()) >= 4 and not is_label
-            units.append(Unit(rank, start, start + len(stripped), stripped, number, scorable))
+            units.append(Unit(rank, start, start + len(stripped), stripped, number, scorable, is_label))
         line_start += len(line) + 1
     return units
 
@@ -153,11 +166,12 @@ def _local_idf(query_terms: set[str], unit_terms: list[set[str]]) -> dict[str, f
 
 
 def _has_amount(text: str) -> bool:
-    """Whether ``text`` holds an amount or count: a figure that is not a year or part of a date, or a number
-    written out ("tien gemeenten", "zeventig procent")."""
+    """Whether ``text`` holds an amount or count: a figure that is not a year, a date, a list number or a
+    reference ("hoofdstuk 3"), or a number written out ("tien gemeenten", "zeventig procent")."""
     if _NUMBER_WORD.search(text):
         return True
-    return any(not _YEAR.fullmatch(m.group()) for m in _FIGURE.finditer(_DATE.sub(" ", text)))
+    text = _REFERENCE_NUMBER.sub(" ", _DATE.sub(" ", LIST_MARKER.sub("", text, count=1)))
+    return any(not _YEAR.fullmatch(m.group()) for m in _FIGURE.finditer(text))
 
 
 def _covers(first: Unit, end: int, other: Unit) -> bool:
@@ -176,7 +190,9 @@ class ExtractiveAnswerer:
     """Builds an answer from the best sentences of the top passages, or abstains.
 
     Sentences are scored by their dense similarity to the question (the same e5 model, through the
-    query pipeline's warmed text embedder) plus the share of the question's terms they contain.
+    query pipeline's warmed text embedder), plus ``coverage_weight`` times the share of the question's terms
+    they contain (each term weighted by how few candidate sentences hold it), minus ``rank_penalty`` per rank
+    of their passage, plus a small bonus for each name or figure of the question they mention.
     """
 
     def __init__(
@@ -192,6 +208,8 @@ class ExtractiveAnswerer:
         rank_penalty: float = 0.02,
         cache_size: int = 50_000,
     ) -> None:
+        if max_sentences < 1 or passages < 1 or margin < 0:
+            raise ValueError("max_sentences and passages must be at least 1, margin at least 0")
         self.embedder = embedder
         self.min_similarity = min_similarity
         self.min_similarity_english = min_similarity_english
@@ -246,13 +264,15 @@ class ExtractiveAnswerer:
     ) -> dict[str, Any]:
         """Answer ``query`` from ``documents`` (ranked passages) or abstain.
 
-        ``query_terms``: the terms matched against sentences, when they differ from the query's own (an English
-        question's Dutch glossary terms); by default the terms of ``query``. ``regions``: the regions a
+        ``query_terms``: the terms matched against sentences, when they differ from the query's own (for an
+        English question: its words plus their Dutch glossary terms); by default the terms of ``query``. ``regions``: the regions a
         comparison question is about; the answer then quotes each of them when the passages allow.
 
         Abstains when the question names something the corpus never mentions (``missing_entities``), when
         the best passage is not similar enough, when the chosen sentences' passages do not mention the
-        names and figures the question is about, or when a quantity question finds no sentence with a figure.
+        names and figures the question is about, or when a quantity question finds no sentence with an
+        amount (of the year asked about, when it names one). A comparison may add a quote per region beyond
+        ``max_sentences``.
         """
         if missing_entities:
             return self._abstain(language, missing_entities)
@@ -366,8 +386,12 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _context(unit: Unit, units: list[Unit], top: list[Document]) -> str:
-        """The unit with the unit before it (a lead-in such as 'Cijfers 2023:') and its passage's section."""
+        """The unit with its lead-in (the unit before it or, for a list item, the line introducing the list,
+        such as 'Cijfers 2023:') and its passage's section."""
         before = [u for u in units if u.passage_rank == unit.passage_rank and u.end <= unit.start]
+        # The lead-in of a list item is the line that introduces the list, past the items before it.
+        while len(before) > 1 and is_list_item(before[-1].text):
+            before.pop()
         lead_in = before[-1].text if before else ""
         section = str(top[unit.passage_rank].meta.get("section") or "")
         return f"{section} {lead_in} {unit.text}"
@@ -382,9 +406,11 @@ class ExtractiveAnswerer:
         end, last, words = unit.end, unit, len(unit.text.split())
         in_list = False
         for nxt in following:
-            is_item = bool(_LIST_ITEM.match(nxt.text))
+            if nxt.label:
+                break
+            is_item = is_list_item(nxt.text)
             intro = last.text.endswith(":") or (
-                is_item and nxt.line > last.line and not _LIST_ITEM.match(last.text)
+                is_item and nxt.line > last.line and not is_list_item(last.text)
             )
             if not (intro or _CONTINUES.match(nxt.text) or (in_list and is_item)):
                 break
