@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import platform
 import subprocess
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,3 +39,33 @@ def loadavg() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:  # pragma: no cover - not on this platform
         return None
+
+
+def machine_info(load_before: list[float] | None, **extra: Any) -> dict[str, Any]:
+    """What a figure was measured on: CPUs, commit, Python, platform and the load before and after."""
+    return {
+        "cpus": os.cpu_count(),
+        "code": code_version(),
+        **extra,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_before": load_before,
+        "loadavg_after": loadavg(),
+    }
+
+
+def busy_warning(machine: dict[str, Any], consequence: str) -> None:
+    """Print a warning when the 1-minute load before or after the run exceeded the number of CPUs."""
+    busy = max((machine["loadavg_before"] or [0])[0], (machine["loadavg_after"] or [0])[0])
+    if machine["cpus"] and busy > machine["cpus"]:
+        print(
+            f"  WARNING: the machine was busy (load average {busy} on {machine['cpus']} CPUs); {consequence}"
+        )
+
+
+def write_json(summary: dict[str, Any], path: Path | None) -> None:
+    """Write every figure to ``path`` (when given) as JSON."""
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+        print(f"wrote {path}")

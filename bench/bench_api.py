@@ -29,8 +29,6 @@ import os
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 import argparse
-import json
-import platform
 import signal
 import socket
 import statistics
@@ -45,7 +43,7 @@ from typing import Any
 
 import httpx
 
-from bench import code_version, loadavg
+from bench import busy_warning, loadavg, machine_info, write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -283,12 +281,7 @@ def print_report(summary: dict[str, Any]) -> None:
         f"{' (OMP_NUM_THREADS=' + m['omp_num_threads'] + ')' if m['omp_num_threads'] else ''}, "
         f"load average before/after {m['loadavg_before']} / {m['loadavg_after']}"
     )
-    busy = max((m["loadavg_before"] or [0])[0], (m["loadavg_after"] or [0])[0])
-    if m["cpus"] and busy > m["cpus"]:
-        print(
-            f"  WARNING: the machine was busy (load average {busy} on {m['cpus']} CPUs); "
-            "figures are pessimistic and noisy"
-        )
+    busy_warning(m, "figures are pessimistic and noisy")
     h = summary["health"]
     print(
         f"server: uvicorn on {HOST} (child process), start-up incl. ingestion {summary['startup_seconds']:.1f} s, "
@@ -400,15 +393,7 @@ def main(argv: list[str] | None = None) -> int:
 
     summary = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "code": code_version(),
-            "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "loadavg_before": load_before,
-            "loadavg_after": loadavg(),
-        },
+        "machine": machine_info(load_before, omp_num_threads=os.environ.get("OMP_NUM_THREADS")),
         "startup_seconds": startup,
         "health": health,
         "requests_per_level": args.requests,
@@ -419,10 +404,7 @@ def main(argv: list[str] | None = None) -> int:
         "server_log_tail": server_log,
     }
     print_report(summary)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-        print(f"wrote {args.json}")
+    write_json(summary, args.json)
     return 0
 
 

@@ -29,9 +29,7 @@ import os
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 import argparse
-import json
 import logging
-import platform
 import statistics
 import sys
 import tempfile
@@ -43,7 +41,7 @@ from typing import Any
 
 from haystack import Document
 
-from bench import code_version, loadavg
+from bench import busy_warning, loadavg, machine_info, write_json
 from ingest.embedder import document_embedder
 from ingest.pipeline import build_indexing_pipeline
 from ingest.service import Ingestor, collect_files, default_sources
@@ -235,15 +233,7 @@ def summarise(
     )
     summary: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "code": code_version(),
-            "torch_threads": _torch_threads(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-            "loadavg_before": load_before,
-            "loadavg_after": loadavg(),
-        },
+        "machine": machine_info(load_before, torch_threads=_torch_threads()),
         "settings": {
             "model": settings.model_name,
             "embed_batch_size": settings.embed_batch_size,
@@ -298,12 +288,7 @@ def print_report(s: dict[str, Any]) -> None:
         f"model {s['settings']['model']}, embed batch {s['settings']['embed_batch_size']}, "
         f"median of {s['repeats']} round(s); model load (warm_up, not timed): {s['model_load_seconds']:.2f} s"
     )
-    busy = max((m["loadavg_before"] or [0])[0], (m["loadavg_after"] or [0])[0])
-    if m["cpus"] and busy > m["cpus"]:
-        print(
-            f"  WARNING: the machine was busy (load average {busy} on {m['cpus']} CPUs); "
-            "wall-clock figures are pessimistic and noisy, CPU-time figures less so"
-        )
+    busy_warning(m, "wall-clock figures are pessimistic and noisy, CPU-time figures less so")
     print()
     rows = [
         ("documents", f"{s['documents']}"),
@@ -399,10 +384,7 @@ def main(argv: list[str] | None = None) -> int:
 
         summary = summarise(runs, model_load_s, base, load_before)
     print_report(summary)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-        print(f"wrote {args.json}")
+    write_json(summary, args.json)
     return 0
 
 
