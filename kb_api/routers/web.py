@@ -205,6 +205,13 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
+def before_search(request: Request, name: str, context: dict[str, Any], q: str | None) -> HTMLResponse:
+    """A search page without results: the examples when nothing was asked, a message for an empty query."""
+    if q is not None:
+        context["message"] = EMPTY_QUERY
+    return render(request, name, context)
+
+
 def error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
     """A friendly Dutch error page."""
     return render(request, "error.html", {"title": title, "message": message}, status_code)
@@ -257,11 +264,8 @@ def home(
             "facets": {},
             "notes": [],
         }
-        if q is None:
-            return render(request, "search.html", ctx)
-        if not q.strip():
-            ctx["message"] = EMPTY_QUERY
-            return render(request, "search.html", ctx)
+        if q is None or not q.strip():
+            return before_search(request, "search.html", ctx, q)
         try:
             filters = SearchFilters(
                 region=ctx["selected"]["region"],
@@ -346,11 +350,8 @@ def compare(
             "message": None,
             "examples": COMPARE_EXAMPLES,
         }
-        if q is None:
-            return render(request, "compare.html", ctx)
-        if not q.strip():
-            ctx["message"] = EMPTY_QUERY
-            return render(request, "compare.html", ctx)
+        if q is None or not q.strip():
+            return before_search(request, "compare.html", ctx, q)
         try:
             for region in (a, b):
                 filters = SearchFilters(region=[region])
@@ -386,11 +387,8 @@ def timeline(request: Request, service: ServiceDep, q: str | None = None) -> HTM
             "searched": q is not None,
             "examples": TIMELINE_EXAMPLES,
         }
-        if q is None:
-            return render(request, "timeline.html", ctx)
-        if not q.strip():
-            ctx["message"] = EMPTY_QUERY
-            return render(request, "timeline.html", ctx)
+        if q is None or not q.strip():
+            return before_search(request, "timeline.html", ctx, q)
         try:
             outcome = service.search(q, top_k=10, sort="date")
         except InvalidQueryError as exc:
