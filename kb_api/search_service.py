@@ -19,7 +19,7 @@ from ingest.regions import REGION_ALIASES, canonical_region
 from ingest.store import count_passages, iter_passages, stored_documents
 from kb_api.config import Settings
 from kb_api.errors import DocumentNotFoundError, InvalidQueryError
-from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities, missing_from
+from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities, missing_from, text_with_context
 from kb_api.retrieval.pipeline import MODES, Mode, build_query_pipeline, pipeline_inputs
 
 logger = logging.getLogger(__name__)
@@ -152,11 +152,7 @@ class SearchService:
         if self._corpus_terms is None:
             vocabulary: set[str] = set()
             for passage in iter_passages(self.store):
-                meta = passage.meta
-                context = " ".join(
-                    str(meta.get(k) or "") for k in ("title", "section", "municipality", "region")
-                )
-                vocabulary.update(terms(f"{passage.content or ''} {context}"))
+                vocabulary.update(terms(text_with_context(passage)))
             self._corpus_terms = vocabulary
         return self._corpus_terms
 

@@ -91,6 +91,13 @@ def missing_from(entities: list[str], known_terms: set[str]) -> list[str]:
     return [e for e in entities if not entity_forms(e) & known_terms]
 
 
+def text_with_context(passage: Document) -> str:
+    """A passage's text with the metadata that says what it is about (title, section, municipality, region)."""
+    meta = passage.meta
+    context = " ".join(str(meta.get(k) or "") for k in ("title", "section", "municipality", "region"))
+    return f"{passage.content or ''} {context}"
+
+
 @dataclass
 class Unit:
     """A sentence, list item or table row inside a passage, with its offsets in the passage text.
@@ -105,8 +112,12 @@ class Unit:
     end: int
     text: str
     line: int = 0
-    scorable: bool = True
     label: bool = False
+
+    @property
+    def scorable(self) -> bool:
+        """Whether the unit can be quoted on its own: not a label, and at least four words."""
+        return not self.label and len(self.text.split()) >= 4
 
 
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
@@ -152,8 +163,7 @@ def split_units(text: str, rank: int) -> list[Unit]:
                 and (NUMBERED_HEADING.match(stripped) is not None or not any(ch.isdigit() for ch in stripped))
             )
             start = line_start + s + lead
-            scorable = len(stripped.split()) >= 4 and not is_label
-            units.append(Unit(rank, start, start + len(stripped), stripped, number, scorable, is_label))
+            units.append(Unit(rank, start, start + len(stripped), stripped, number, is_label))
         line_start += len(line) + 1
     return units
 
@@ -314,11 +324,12 @@ class ExtractiveAnswerer:
                 if _has_amount(units[i].text)
                 and years <= set(_YEAR.findall(self._context(units[i], all_units, top)))
             ]
-            if not order or scores[order[0]] < scores[max(range(len(units)), key=lambda i: scores[i])] - 0.06:
+            if not order or scores[order[0]] < max(scores) - 0.06:
                 return self._abstain(language)
         chosen = self._choose(order, scores, units, all_units)
         if regions:
-            chosen = self._with_each_region(chosen, order, units, all_units, top, regions)
+            self._add_each_region(chosen, order, units, all_units, top, regions)
+        chosen.sort(key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))  # reading order
         if entities and not self._mentions(entities, [top[units[i].passage_rank] for i, _ in chosen]):
             return self._abstain(language)
         citations = []
@@ -348,8 +359,8 @@ class ExtractiveAnswerer:
     def _choose(
         self, order: list[int], scores: list[float], units: list[Unit], all_units: list[Unit]
     ) -> list[tuple[int, int]]:
-        """Up to ``max_sentences`` units within ``margin`` of the best, each with the end of its quote, in
-        reading order; a unit already inside another's quote is not quoted twice."""
+        """Up to ``max_sentences`` units within ``margin`` of the best, each with the end of its quote; a unit
+        already inside another's quote is not quoted twice."""
         picked: list[tuple[int, int]] = []
         for i in order:
             if len(picked) == self.max_sentences or scores[i] < scores[order[0]] - self.margin:
@@ -360,9 +371,9 @@ class ExtractiveAnswerer:
             end = self._quote_end(unit, all_units)
             picked = [(j, e) for j, e in picked if not _covers(unit, end, units[j])]
             picked.append((i, end))
-        return sorted(picked, key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))
+        return picked
 
-    def _with_each_region(
+    def _add_each_region(
         self,
         chosen: list[tuple[int, int]],
         order: list[int],
@@ -370,8 +381,8 @@ class ExtractiveAnswerer:
         all_units: list[Unit],
         top: list[Document],
         regions: list[str],
-    ) -> list[tuple[int, int]]:
-        """Add, for each region no chosen quote comes from, that region's best sentence (comparison questions)."""
+    ) -> None:
+        """Add to ``chosen``, for each region no chosen quote comes from, that region's best sentence."""
         for region in regions:
             if any(top[units[i].passage_rank].meta.get("region") == region for i, _ in chosen):
                 continue
@@ -382,7 +393,6 @@ class ExtractiveAnswerer:
                 ):
                     chosen.append((i, self._quote_end(unit, all_units)))
                     break
-        return sorted(chosen, key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))
 
     @staticmethod
     def _context(unit: Unit, units: list[Unit], top: list[Document]) -> str:
@@ -425,9 +435,7 @@ class ExtractiveAnswerer:
         """Whether every entity occurs in the chosen passages (text, title, section, municipality, region)."""
         seen: set[str] = set()
         for doc in passages:
-            meta = doc.meta
-            context = " ".join(str(meta.get(k) or "") for k in ("title", "section", "municipality", "region"))
-            seen |= {stem(t) for t in tokenize(f"{doc.content or ''} {context}")}
+            seen |= {stem(t) for t in tokenize(text_with_context(doc))}
         return all(entity_forms(e) & seen for e in entities)
 
     @staticmethod
