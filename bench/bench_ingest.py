@@ -45,7 +45,7 @@ from bench import busy_warning, loadavg, machine_info, write_json
 from ingest.embedder import document_embedder
 from ingest.pipeline import build_indexing_pipeline
 from ingest.service import Ingestor, collect_files, default_sources
-from ingest.store import build_document_store, close_store, count_passages
+from ingest.store import count_passages, opened_store
 from kb_api.config import Settings
 
 STAGES = ("parse", "dense", "sparse", "write")
@@ -96,11 +96,10 @@ class Clock:
 
 def run_stages(settings: Settings, files: list[Path]) -> dict[str, Any]:
     """Ingest the files stage by stage into a fresh store, timing each stage (wall and CPU)."""
-    store = build_document_store(settings)
     wall = dict.fromkeys(STAGES, 0.0)
     cpu = dict.fromkeys(STAGES, 0.0)
     documents = pages = written = 0
-    try:
+    with opened_store(settings) as store:
         # Opening the embedded store (and creating the collection) is set-up, not ingestion.
         count_passages(store)
         comps = pipeline_components(settings, store)
@@ -128,8 +127,6 @@ def run_stages(settings: Settings, files: list[Path]) -> dict[str, Any]:
             pages += sum(d.meta.get("page_count", 0) for d in read["documents"])
         seconds, cpu_seconds = total.lap()
         stored = count_passages(store)
-    finally:
-        close_store(store)
     if stored != written:
         raise SystemExit(f"the store holds {stored} passages, {written} were written")
     return {
@@ -175,8 +172,7 @@ def run_embedder_alone(embedder: Any, passages: list[Document]) -> dict[str, Any
 
 def run_end_to_end(settings: Settings, files: list[Path]) -> dict[str, Any]:
     """The product path: Ingestor.ingest() into a fresh store (pipeline warmed before timing)."""
-    store = build_document_store(settings)
-    try:
+    with opened_store(settings) as store:
         count_passages(store)
         ingestor = Ingestor(settings, store, progress=False)
         # Pipeline.run() would warm up lazily on the first file; do it now so no model load is timed.
@@ -184,8 +180,6 @@ def run_end_to_end(settings: Settings, files: list[Path]) -> dict[str, Any]:
         clock = Clock()
         report = ingestor.ingest(files)
         seconds, cpu_seconds = clock.lap()
-    finally:
-        close_store(store)
     if report.failed:
         raise SystemExit(f"ingestion failed for: {[f.to_dict() for f in report.failed]}")
     return {

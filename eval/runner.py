@@ -22,7 +22,7 @@ from rich.table import Table
 
 from eval.gold import DEFAULT_GOLD, GoldQuestion, answers, load_gold, span_in
 from ingest.service import Ingestor, default_sources
-from ingest.store import build_document_store, close_store, iter_passages
+from ingest.store import iter_passages, opened_store
 from kb_api.config import Settings
 from kb_api.search_service import SearchService
 
@@ -115,8 +115,7 @@ def run_evaluation(
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         eval_settings = _fresh_store_settings(settings, Path(tmp) / "qdrant")
-        store = build_document_store(eval_settings)
-        try:
+        with opened_store(eval_settings) as store:
             started = time.perf_counter()
             report = Ingestor(eval_settings, store, progress=not as_json).ingest(
                 default_sources(eval_settings)
@@ -126,8 +125,6 @@ def run_evaluation(
             service = SearchService(eval_settings, store)
             service.warm_up()
             result = _evaluate(service, questions, passages, modes, out)
-        finally:
-            close_store(store)
     result["ingestion"] = {"documents": len(report.ingested), "passages": report.passages,
                            "seconds": round(ingest_seconds, 1), "failed": [f.to_dict() for f in report.failed]}  # fmt: skip
     result["gold"] = str(gold or DEFAULT_GOLD)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from haystack import Document
@@ -166,3 +167,13 @@ def close_store(store: QdrantDocumentStore) -> None:
     if client is not None:
         client.close()
         store._client = None
+
+
+@contextmanager
+def opened_store(settings: Settings) -> Iterator[QdrantDocumentStore]:
+    """The store for the settings, closed on leaving (so the embedded store's folder lock is released)."""
+    store = build_document_store(settings)
+    try:
+        yield store
+    finally:
+        close_store(store)

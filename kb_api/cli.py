@@ -67,16 +67,12 @@ def _quiet_libraries() -> None:
 @contextmanager
 def _opened_store() -> Iterator[tuple[Settings, QdrantDocumentStore]]:
     """The settings and an opened store, closed afterwards; domain errors become one clear line."""
-    from ingest.store import build_document_store, close_store, open_client
+    from ingest.store import open_client, opened_store
 
     settings = get_settings()
-    with _errors_to_messages():
-        store = build_document_store(settings)
-        try:
-            open_client(store)
-            yield settings, store
-        finally:
-            close_store(store)
+    with _errors_to_messages(), opened_store(settings) as store:
+        open_client(store)
+        yield settings, store
 
 
 def _filters(

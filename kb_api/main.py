@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ingest.store import StoreUnavailableError, build_document_store, close_store, count_passages
+from ingest.store import StoreUnavailableError, count_passages, opened_store
 from kb_api.config import Settings, get_settings
 from kb_api.handlers import register_error_handlers
 from kb_api.routers import documents, health, search
@@ -40,19 +40,18 @@ def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = build_document_store(settings)
-        service = SearchService(settings, store)
-        app.state.settings = settings
-        app.state.service = service
-        try:
-            if auto_ingest:
-                auto_ingest_if_empty(settings, service)
-            service.warm_up()
-        except StoreUnavailableError as exc:
-            # Start anyway: /health and every search answer 503 with the reason until the store is back.
-            logger.error("Store unavailable at start-up: %s", exc)
-        yield
-        close_store(store)
+        with opened_store(settings) as store:
+            service = SearchService(settings, store)
+            app.state.settings = settings
+            app.state.service = service
+            try:
+                if auto_ingest:
+                    auto_ingest_if_empty(settings, service)
+                service.warm_up()
+            except StoreUnavailableError as exc:
+                # Start anyway: /health and every search answer 503 with the reason until the store is back.
+                logger.error("Store unavailable at start-up: %s", exc)
+            yield
 
     app = FastAPI(title="ViA Kennisbank", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

@@ -114,13 +114,10 @@ def make_pdf() -> Callable[[Path, list[list[str]]], Path]:
 @pytest.fixture
 def store(settings: Settings) -> Iterator[Any]:
     """A real embedded QdrantDocumentStore on the tmp folder, closed afterwards (frees the folder lock)."""
-    from ingest.store import build_document_store, close_store
+    from ingest.store import opened_store
 
-    document_store = build_document_store(settings)
-    try:
+    with opened_store(settings) as document_store:
         yield document_store
-    finally:
-        close_store(document_store)
 
 
 @pytest.fixture(scope="session")

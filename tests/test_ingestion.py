@@ -25,6 +25,7 @@ from ingest.store import (
     count_passages,
     iter_passages,
     open_client,
+    opened_store,
     stored_documents,
 )
 from kb_api.config import Settings
@@ -149,11 +150,8 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IngestReport
     _write_sources(base / "corpus")
     settings = Settings(qdrant_path=base / "qdrant", qdrant_url=None, corpus_dir=base / "corpus",
                         collection="via_passages_test")  # fmt: skip
-    document_store = build_document_store(settings)
-    try:
+    with opened_store(settings) as document_store:
         report = Ingestor(settings, document_store, progress=False).ingest([base / "corpus" / "bronnen"])
-    finally:
-        close_store(document_store)
     assert report.ok, report.failed
     return base, report
 
@@ -182,11 +180,8 @@ def ingest_settings(settings_factory: Callable[..., Settings], workspace: Path) 
 
 @pytest.fixture
 def kb_store(ingest_settings: Settings) -> Iterator[Any]:
-    document_store = build_document_store(ingest_settings)
-    try:
+    with opened_store(ingest_settings) as document_store:
         yield document_store
-    finally:
-        close_store(document_store)
 
 
 @pytest.fixture
@@ -204,11 +199,8 @@ def ingested(seeded: tuple[Path, IngestReport]) -> IngestReport:
 def empty_store(settings_factory: Callable[..., Settings], tmp_path: Path) -> Iterator[tuple[Settings, Any]]:
     """Settings and an empty store of their own (for batches that do not start from the seeded store)."""
     settings = settings_factory(qdrant_path=tmp_path / "empty-qdrant")
-    document_store = build_document_store(settings)
-    try:
+    with opened_store(settings) as document_store:
         yield settings, document_store
-    finally:
-        close_store(document_store)
 
 
 def passages_of(store: Any, document_id: str) -> list[Document]:
@@ -368,13 +360,10 @@ def test_a_new_ingestor_on_the_same_folder_sees_the_stored_documents(
     ingested: IngestReport, ingest_settings: Settings, kb_store: Any, sources: dict[str, Path]
 ) -> None:
     close_store(kb_store)  # the folder is free again: another client may open it
-    reopened = build_document_store(ingest_settings)
-    try:
+    with opened_store(ingest_settings) as reopened:
         assert count_passages(reopened) == ingested.passages
         report = Ingestor(ingest_settings, reopened, progress=False).ingest(list(sources.values()))
         assert sorted(report.unchanged) == sorted(sources)
-    finally:
-        close_store(reopened)
 
 
 # --- (c) a changed file ------------------------------------------------------------------------------
@@ -604,8 +593,5 @@ def test_a_new_store_is_empty_and_its_folder_is_released(store: Any, settings: S
         count_passages(intruder)  # one client per folder: the open store holds the lock
     close_store(intruder)
     close_store(store)  # closing twice (again in the fixture) is harmless
-    second = build_document_store(settings)  # the folder lock is free again
-    try:
+    with opened_store(settings) as second:  # the folder lock is free again
         assert count_passages(second) == 0
-    finally:
-        close_store(second)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.service import Ingestor
-from ingest.store import build_document_store, close_store
+from ingest.store import opened_store
 from kb_api.config import Settings
 from kb_api.search_service import SearchFilters, SearchService
 
@@ -28,8 +28,7 @@ def test_documents_ingested_later_are_known_to_filters_and_answers(tmp_path: Pat
     sources = tmp_path / "docs"
     sources.mkdir()
     (sources / "boekel-memo.txt").write_text(BOEKEL, encoding="utf-8")
-    store = build_document_store(settings)
-    try:
+    with opened_store(settings) as store:
         Ingestor(settings, store, progress=False).ingest([sources])
         service = SearchService(settings, store)
         service.warm_up()
@@ -45,8 +44,6 @@ def test_documents_ingested_later_are_known_to_filters_and_answers(tmp_path: Pat
         assert after.results and {d.meta["municipality"] for d in after.results} == {"Heusden"}
         answer = service.ask("Hoeveel draagt Heusden bij aan de aanpak van huiselijk geweld?")
         assert answer.answerable and any("12.000" in c["quote"] for c in answer.citations)
-    finally:
-        close_store(store)
 
 
 def test_regions_compared(tmp_path: Path) -> None:
@@ -55,8 +52,7 @@ def test_regions_compared(tmp_path: Path) -> None:
     sources.mkdir()
     (sources / "boekel-memo.txt").write_text(BOEKEL, encoding="utf-8")
     (sources / "arnhem-brief.txt").write_text(ARNHEM, encoding="utf-8")
-    store = build_document_store(settings)
-    try:
+    with opened_store(settings) as store:
         Ingestor(settings, store, progress=False).ingest([sources])
         service = SearchService(settings, store)
         both = ["Arnhem-Achterhoek", "Noordoost-Brabant"]
@@ -67,5 +63,3 @@ def test_regions_compared(tmp_path: Path) -> None:
         # Two municipalities of one region, or a "vergelijkbare" approach, is not a comparison of regions.
         assert service.regions_compared("Vergelijk de aanpak van Oss en Vught") == []
         assert service.regions_compared("Is er een vergelijkbare aanpak in Noordoost-Brabant?") == []
-    finally:
-        close_store(store)
