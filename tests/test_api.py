@@ -188,3 +188,12 @@ def test_store_unavailable_is_a_503_with_a_clear_message(tmp_path: Path) -> None
             assert test_client.get("/documents").status_code == 503
     finally:
         holder.close()
+
+
+def test_naming_the_document_does_not_pull_up_its_title_pages(client: TestClient) -> None:
+    # The title words "regiovisie Samen Veilig" are in the regiovisie's opening passages; the answer is
+    # in its definition of huiselijk geweld, which does not repeat them.
+    body = search(
+        client, query="Waar verwijst het woord huiselijk naar volgens de regiovisie Samen Veilig?", top_k=3
+    )
+    assert "privékring" in body["results"][0]["text"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from haystack import component, default_from_dict, default_to_dict
 
+from kb_api.retrieval.document_reference import without_document_references
 from kb_api.retrieval.glossary import expand_for_lexical
 from kb_api.retrieval.language import detect_language
 
@@ -51,10 +52,12 @@ class QueryAnalyzer:
     def run(self, query: str) -> dict[str, Any]:
         """Language of the query, the fusion weights for it, and the text for the lexical leg.
 
-        For an English query the lexical text adds the Dutch equivalents of its domain terms (glossary).
+        For an English query the lexical text adds the Dutch equivalents of its domain terms (glossary); for
+        a Dutch one it leaves out the words that name the document asked about ("volgens de regiovisie Samen
+        Veilig"), which say where to look rather than what to find.
         """
         language = detect_language(query)
-        lexical_query = expand_for_lexical(query) if language == "en" else query
+        lexical_query = expand_for_lexical(query) if language == "en" else without_document_references(query)
         sparse, dense = self.dutch_weights if language == "nl" else self.english_weights
         if _FIGURE.search(query) or _NAME.search(query):
             sparse += self.exact_boost
