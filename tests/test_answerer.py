@@ -188,3 +188,46 @@ def test_a_comparison_quotes_each_region_it_names(embedder: Any) -> None:
         regions=["Arnhem-Achterhoek", "Noordoost-Brabant"],
     )
     assert {c["region"] for c in compared["citations"]} == {"Noordoost-Brabant", "Arnhem-Achterhoek"}
+
+
+def test_a_sentence_that_refers_back_is_quoted_with_the_one_before(embedder: Any) -> None:
+    passage = (
+        "De afgelopen jaren is landelijk gewerkt aan regionale veiligheidsteams. "
+        "Deze ontwikkeling is echter stil komen te liggen door verschillen van inzicht tussen de partijen. "
+        "De werkgroep vergadert elke vier weken in het gemeentehuis."
+    )
+    result = _ask(
+        embedder, "Wat is er met de regionale veiligheidsteams gebeurd?", [passage], max_sentences=1
+    )
+    quote = result["citations"][0]["quote"]
+    assert quote.startswith("De afgelopen jaren") and "stil komen te liggen" in quote
+    assert "vergadert" not in quote
+
+
+def test_region_names_do_not_choose_the_sentence_of_a_comparison(embedder: Any) -> None:
+    documents = [
+        Document(
+            id="aa#0000",
+            content=(
+                "In de regio Arnhem-Achterhoek zijn Arnhem en Doetinchem centrumgemeente voor Arnhem en de Achterhoek. "
+                "Preventie krijgt een grote plek door signalen eerder in beeld te brengen."
+            ),
+            meta={"document_id": "aa", "region": "Arnhem-Achterhoek", "dense_score": 0.9},
+        ),
+        Document(
+            id="nob#0000",
+            content="Preventie komt later aan bod, na de basisstructuur.",
+            meta={"document_id": "nob", "region": "Noordoost-Brabant", "dense_score": 0.9},
+        ),
+    ]
+    question = "Welke plek krijgt preventie in Noordoost-Brabant en in Arnhem-Achterhoek?"
+    answerer = ExtractiveAnswerer(embedder=embedder, min_similarity=0.0, max_sentences=1)
+    result = answerer.run(
+        query=question,
+        documents=documents,
+        query_embedding=embedder.run(text=question)["embedding"],
+        regions=["Arnhem-Achterhoek", "Noordoost-Brabant"],
+    )
+    quotes = [c["quote"] for c in result["citations"]]
+    assert any(q.startswith("Preventie krijgt een grote plek") for q in quotes)
+    assert not any("centrumgemeente" in q for q in quotes)

@@ -17,6 +17,7 @@ from haystack import Document, component, default_to_dict
 
 from ingest.analysis import stem, terms, tokenize
 from ingest.cleaning import LIST_MARKER, NUMBERED_HEADING, is_list_item
+from ingest.regions import REGION_ALIASES
 from ingest.splitting import heading_text
 from kb_api.retrieval.glossary import dutch_terms
 
@@ -54,10 +55,9 @@ _REFERENCE_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_CONTINUES = re.compile(
-    r"^(het betreft|het gaat om|dit betreft|dit zijn|dat zijn|namelijk|deze bestaat|dit betekent|zij)\b",
-    re.IGNORECASE,
-)
+# A sentence that leans on the one before it ("Deze ontwikkeling is echter stil komen te liggen …", "Dit
+# betekent …", "Het betreft …") belongs in the same quote: it often holds what the first one only announces.
+_CONTINUES = re.compile(r"^(het betreft|het gaat om|dat zijn|namelijk|zij|deze|dit)\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w’'][\w’'.-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
 
@@ -173,6 +173,11 @@ def _local_idf(query_terms: set[str], unit_terms: list[set[str]]) -> dict[str, f
     (the plan's name, the region) tells them apart less than the term the question is really about."""
     n = len(unit_terms)
     return {t: math.log((n + 1) / (sum(1 for u in unit_terms if t in u) + 0.5)) for t in query_terms}
+
+
+def _region_terms(regions: list[str]) -> set[str]:
+    """The terms of every name under which the ``regions`` are known ("Noordoost-Brabant", "NOB", …)."""
+    return {t for alias, region in REGION_ALIASES.items() if region in regions for t in terms(alias)}
 
 
 def _has_amount(text: str) -> bool:
@@ -299,7 +304,12 @@ class ExtractiveAnswerer:
             return self._abstain(language)
         sims = self._embed([u.text for u in units]) @ np.asarray(query_embedding, dtype=np.float32)
         unit_terms = [set(terms(u.text)) for u in units]
-        weights = _local_idf(set(query_terms if query_terms is not None else terms(query)), unit_terms)
+        # In a comparison the regions say where to look; each gets its own quote below, so their names
+        # should not make a sentence look like an answer.
+        region_terms = _region_terms(regions or [])
+        weights = _local_idf(
+            set(query_terms if query_terms is not None else terms(query)) - region_terms, unit_terms
+        )
         total = sum(weights.values())
         scores = []
         for unit, sim, found in zip(units, sims, unit_terms, strict=True):
@@ -308,7 +318,7 @@ class ExtractiveAnswerer:
                 float(sim) + self.coverage_weight * coverage - self.rank_penalty * unit.passage_rank
             )
         entities = key_entities(query)
-        entity_forms_list = [entity_forms(e) for e in entities]
+        entity_forms_list = [f for f in (entity_forms(e) for e in entities) if not f <= region_terms]
         for i, unit in enumerate(units):
             stems = {stem(t) for t in tokenize(unit.text)}
             # The sentence that names the entity asked about (a table row for Vught, a person) comes first.
@@ -409,8 +419,8 @@ class ExtractiveAnswerer:
     @staticmethod
     def _quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
         """Where the quote of ``unit`` ends: extended while the unit only introduces what follows. A sentence
-        ending in ':' or ending the line before a list takes the list, and a next sentence such as
-        'Het betreft …' or 'Deze bestaat uit:' is added."""
+        ending in ':' or ending the line before a list takes the list, and a next sentence that refers back
+        to it ('Het betreft …', 'Deze bestaat uit:', 'Dit betekent …', 'Deze ontwikkeling …') is added."""
         following = sorted((u for u in units if u.passage_rank == unit.passage_rank and u.start >= unit.end),
                            key=lambda u: u.start)  # fmt: skip
         end, last, words = unit.end, unit, len(unit.text.split())
