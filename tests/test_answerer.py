@@ -231,3 +231,19 @@ def test_region_names_do_not_choose_the_sentence_of_a_comparison(embedder: Any) 
     quotes = [c["quote"] for c in result["citations"]]
     assert any(q.startswith("Preventie krijgt een grote plek") for q in quotes)
     assert not any("centrumgemeente" in q for q in quotes)
+
+
+def test_a_sentence_cut_by_a_page_break_is_one_unit() -> None:
+    text = (
+        "Moviera biedt een veilig onderdak aan wie door acute\n"
+        "geweldsdreiging veiligheidsrisico's loopt.\n"
+        "- opvang in Arnhem\n"
+        "Veilig Thuis adviseert."
+    )
+    units = split_units(text, 0)
+    assert [u.text for u in units] == [
+        "Moviera biedt een veilig onderdak aan wie door acute\ngeweldsdreiging veiligheidsrisico's loopt.",
+        "- opvang in Arnhem",
+        "Veilig Thuis adviseert.",
+    ]
+    assert all(text[u.start : u.end] == u.text for u in units)

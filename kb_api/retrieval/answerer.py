@@ -163,6 +163,22 @@ def split_units(text: str, rank: int) -> list[Unit]:
                 and (NUMBERED_HEADING.match(stripped) is not None or not any(ch.isdigit() for ch in stripped))
             )
             start = line_start + s + lead
+            prev = units[-1] if units else None
+            if (
+                prev is not None
+                and s == 0
+                and prev.line == number - 1
+                # A line that goes on in lower case was not a heading, whatever it looked like on its own.
+                and not (_CAPTION.match(prev.text) or NUMBERED_HEADING.match(prev.text))
+                and not is_label
+                and stripped[0].islower()
+                and not prev.text.endswith((".", "!", "?", ":", ";"))
+                and not is_list_item(stripped)
+            ):
+                # A sentence cut by a page break ("… die door acute" / "geweldsdreiging …") is one unit.
+                end = start + len(stripped)
+                units[-1] = Unit(rank, prev.start, end, text[prev.start : end], number)
+                continue
             units.append(Unit(rank, start, start + len(stripped), stripped, number, is_label))
         line_start += len(line) + 1
     return units
