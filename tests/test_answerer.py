@@ -10,7 +10,13 @@ from haystack import Document
 
 from ingest.embedder import text_embedder
 from kb_api.config import Settings
-from kb_api.retrieval.answerer import ExtractiveAnswerer, _has_amount, _local_idf, split_units
+from kb_api.retrieval.answerer import (
+    ExtractiveAnswerer,
+    _entity_bonuses,
+    _has_amount,
+    _local_idf,
+    split_units,
+)
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +253,9 @@ def test_a_sentence_cut_by_a_page_break_is_one_unit() -> None:
         "Veilig Thuis adviseert.",
     ]
     assert all(text[u.start : u.end] == u.text for u in units)
+
+
+def test_an_entity_named_in_every_candidate_sentence_earns_no_bonus() -> None:
+    via, year = {"via"}, {"2030"}
+    sentences = [{"ambitie", "via"}, {"via", "advies"}, {"via", "2030", "meld"}, {"via", "werkgroep"}]
+    assert _entity_bonuses([via, year], sentences) == [0.0, 0.0, 0.75, 0.0]

@@ -191,6 +191,18 @@ def _local_idf(query_terms: set[str], unit_terms: list[set[str]]) -> dict[str, f
     return {t: math.log((n + 1) / (sum(1 for u in unit_terms if t in u) + 0.5)) for t in query_terms}
 
 
+def _entity_bonuses(entities: list[set[str]], unit_stems: list[set[str]]) -> list[float]:
+    """Per sentence, the sum over the question's entities (each a set of stems) that it names of the share of
+    sentences that do not name it: like a query term, an entity named in most candidates ("ViA") tells them
+    apart less than one named in a single sentence (a year, a person)."""
+    bonuses = [0.0] * len(unit_stems)
+    for forms in entities:
+        holders = [i for i, found in enumerate(unit_stems) if forms & found]
+        for i in holders:
+            bonuses[i] += 1 - len(holders) / len(unit_stems)
+    return bonuses
+
+
 def _region_terms(regions: list[str]) -> set[str]:
     """The terms of every name under which the ``regions`` are known ("Noordoost-Brabant", "NOB", …)."""
     return {t for alias, region in REGION_ALIASES.items() if region in regions for t in terms(alias)}
@@ -223,7 +235,8 @@ class ExtractiveAnswerer:
     Sentences are scored by their dense similarity to the question (the same e5 model, through the
     query pipeline's warmed text embedder), plus ``coverage_weight`` times the share of the question's terms
     they contain (each term weighted by how few candidate sentences hold it), minus ``rank_penalty`` per rank
-    of their passage, plus a small bonus for each name or figure of the question they mention.
+    of their passage, plus up to ``entity_bonus`` for each name or figure of the question they mention (less
+    the more candidate sentences mention it).
     """
 
     def __init__(
@@ -237,6 +250,7 @@ class ExtractiveAnswerer:
         margin: float = 0.1,
         coverage_weight: float = 0.15,
         rank_penalty: float = 0.02,
+        entity_bonus: float = 0.05,
         cache_size: int = 50_000,
     ) -> None:
         if max_sentences < 1 or passages < 1 or margin < 0:
@@ -249,6 +263,7 @@ class ExtractiveAnswerer:
         self.margin = margin
         self.coverage_weight = coverage_weight
         self.rank_penalty = rank_penalty
+        self.entity_bonus = entity_bonus
         self.cache_size = cache_size
         self._cache: dict[str, np.ndarray] = {}
 
@@ -264,6 +279,7 @@ class ExtractiveAnswerer:
             margin=self.margin,
             coverage_weight=self.coverage_weight,
             rank_penalty=self.rank_penalty,
+            entity_bonus=self.entity_bonus,
         )
 
     def _embed(self, texts: list[str]) -> np.ndarray:
@@ -335,10 +351,9 @@ class ExtractiveAnswerer:
             )
         entities = key_entities(query)
         entity_forms_list = [f for f in (entity_forms(e) for e in entities) if not f <= region_terms]
-        for i, unit in enumerate(units):
-            stems = {stem(t) for t in tokenize(unit.text)}
-            # The sentence that names the entity asked about (a table row for Vught, a person) comes first.
-            scores[i] += 0.05 * sum(1 for forms in entity_forms_list if forms & stems)
+        # The sentence that names the entity asked about (a table row for Vught, a person) comes first.
+        bonuses = _entity_bonuses(entity_forms_list, [{stem(t) for t in tokenize(u.text)} for u in units])
+        scores = [score + self.entity_bonus * bonus for score, bonus in zip(scores, bonuses, strict=True)]
         order = sorted(range(len(units)), key=lambda i: -scores[i])
         if _QUANTITY.search(query):
             # A "how many / how much" question is answered by a sentence with a figure in it.
