@@ -12,6 +12,7 @@ from ingest.embedder import text_embedder
 from kb_api.config import Settings
 from kb_api.retrieval.answerer import (
     ExtractiveAnswerer,
+    _asks_for_money,
     _entity_bonuses,
     _has_amount,
     _local_idf,
@@ -259,3 +260,29 @@ def test_an_entity_named_in_every_candidate_sentence_earns_no_bonus() -> None:
     via, year = {"via"}, {"2030"}
     sentences = [{"ambitie", "via"}, {"via", "advies"}, {"via", "2030", "meld"}, {"via", "werkgroep"}]
     assert _entity_bonuses([via, year], sentences) == [0.0, 0.0, 0.75, 0.0]
+
+
+def test_a_question_about_money_needs_a_sum_of_money(embedder: Any) -> None:
+    question = "Wat is het jaarlijkse budget van Moviera?"
+    counts = (
+        "Moviera heeft in 2023 in de regio 127 crisisopvang trajecten en 230 ambulante trajecten afgerond."
+    )
+    assert not _ask(embedder, question, [counts])["answerable"]
+    budget = "Moviera ontvangt van de centrumgemeenten een jaarlijks budget van € 2,1 miljoen."
+    answered = _ask(embedder, question, [counts, budget])
+    assert answered["answerable"] and "€ 2,1 miljoen" in answered["citations"][0]["quote"]
+
+
+@pytest.mark.parametrize(
+    ("question", "money"),
+    [
+        ("Wat is de bijdrage van Boekel in 2026?", True),
+        ("How much does Oss contribute?", True),
+        ("What is Moviera's annual budget?", True),
+        ("What percentage of the costs does Sint-Michielsgestel pay?", False),
+        ("Will the new approach cost more?", False),
+        ("Wie betaalt de personele kosten?", False),
+    ],
+)
+def test_which_questions_ask_for_money(question: str, money: bool) -> None:
+    assert _asks_for_money(question) is money

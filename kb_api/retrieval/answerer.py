@@ -30,6 +30,13 @@ _QUANTITY = re.compile(
     r"\b(hoeveel|hoe ?veel|hoe hoog|welk(e)? (bedrag|percentage|aantal)|wat kost|how (many|much)|what (amount|percentage))\b",
     re.IGNORECASE,
 )
+_MONEY_QUESTION = re.compile(
+    r"^(?:hoeveel|hoe hoog|wat (?:is|zijn|was|waren|kost|kosten)|how much|what (?:is|are|was|were|does))\b.*"
+    r"\b(?:bijdrage\w*|budget\w*|begroting|bedrag\w*|kosten|kost|geld|subsidie\w*|contribut\w*|cost\w*|money|funding)\b",
+    re.IGNORECASE,
+)
+_SHARE_OF = re.compile(r"\b(?:percentage|procent|deel|aandeel|share|proportion|percent)\b", re.IGNORECASE)
+_MONEY = re.compile(r"€|\beuro\b|\bEUR\b", re.IGNORECASE)
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
 _MONTHS = (
     "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
@@ -203,6 +210,12 @@ def _entity_bonuses(entities: list[set[str]], unit_stems: list[set[str]]) -> lis
     return bonuses
 
 
+def _asks_for_money(question: str) -> bool:
+    """Whether the question asks what something costs or amounts to ("Wat is de bijdrage van Boekel?",
+    "What is Moviera's budget?"), not for a share of it ("What percentage of the costs …")."""
+    return bool(_MONEY_QUESTION.search(question)) and not _SHARE_OF.search(question)
+
+
 def _region_terms(regions: list[str]) -> set[str]:
     """The terms of every name under which the ``regions`` are known ("Noordoost-Brabant", "NOB", …)."""
     return {t for alias, region in REGION_ALIASES.items() if region in regions for t in terms(alias)}
@@ -355,14 +368,16 @@ class ExtractiveAnswerer:
         bonuses = _entity_bonuses(entity_forms_list, [{stem(t) for t in tokenize(u.text)} for u in units])
         scores = [score + self.entity_bonus * bonus for score, bonus in zip(scores, bonuses, strict=True)]
         order = sorted(range(len(units)), key=lambda i: -scores[i])
-        if _QUANTITY.search(query):
-            # A "how many / how much" question is answered by a sentence with a figure in it.
+        money = _asks_for_money(query)
+        if money or _QUANTITY.search(query):
+            # A "how many / how much" question is answered by a sentence with a figure in it, a question
+            # about a budget or a contribution by one with a sum of money.
             # A year asked about must be that figure's year: in the sentence, its lead-in or its section.
             years = set(_YEAR.findall(query))
             order = [
                 i
                 for i in order
-                if _has_amount(units[i].text)
+                if (_MONEY.search(units[i].text) if money else _has_amount(units[i].text))
                 and years <= set(_YEAR.findall(self._context(units[i], all_units, top)))
             ]
             if not order or scores[order[0]] < max(scores) - 0.06:
