@@ -12,6 +12,7 @@ from ingest.embedder import text_embedder
 from kb_api.config import Settings
 from kb_api.retrieval.answerer import (
     ExtractiveAnswerer,
+    _answer_kind,
     _asks_for_money,
     _entity_bonuses,
     _has_amount,
@@ -286,3 +287,64 @@ def test_a_question_about_money_needs_a_sum_of_money(embedder: Any) -> None:
 )
 def test_which_questions_ask_for_money(question: str, money: bool) -> None:
     assert _asks_for_money(question) is money
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "municipality", "fits"),
+    [
+        ("Wie is de burgemeester van Zevenaar?", "Caroline van den Elsen - Burgemeester (Boekel)", "", False),
+        (
+            "Wie is de burgemeester van Zevenaar?",
+            "Burgemeester J. de Vries opende de vergadering.",
+            "Zevenaar",
+            True,
+        ),
+        (
+            "Wie is de programmamanager ViA?",
+            "Het Programmateam ViA werkt met een programmamanager.",
+            "",
+            False,
+        ),
+        ("Welke gemeenten doen mee aan de pilot?", "De pilot loopt in Oss en Vught.", "", True),
+        (
+            "Welke gemeenten doen mee aan de pilot?",
+            "De pilot wordt in tien gemeenten ingericht.",
+            "Boekel",
+            False,
+        ),
+        ("Welke gemeenten werken samen met Oss?", "Oss werkt samen in de regio.", "", False),
+    ],
+)
+def test_a_quote_must_hold_the_kind_of_answer_asked_for(
+    question: str, quote: str, municipality: str, fits: bool
+) -> None:
+    kind = _answer_kind(question)
+    assert kind is not None and kind(quote, municipality) is fits
+
+
+def test_questions_that_any_sentence_may_answer_have_no_answer_kind() -> None:
+    for question in (
+        "Wie betaalt de personele kosten?",
+        "Who chairs the Bestuurlijk Overleg?",
+        "Wat is MDA++?",
+    ):
+        assert _answer_kind(question) is None
+
+
+def test_a_person_of_another_place_does_not_answer(embedder: Any) -> None:
+    passages = [
+        "Caroline van den Elsen - Burgemeester (Boekel), Menno Roozendaal - Wethouder Jeugd (Meierijstad).",
+        "De gemeente Zevenaar stelt een lokaal uitvoeringsplan op.",
+    ]
+    assert not _ask(embedder, "Wie is de burgemeester van Zevenaar?", passages)["answerable"]
+
+
+def test_an_entity_most_candidate_passages_mention_is_not_required_in_the_quote() -> None:
+    def doc(text: str) -> Document:
+        return Document(content=text, meta={"document_id": "d"})
+
+    names = doc("Lucie Huijs (MijnGemeenteDichtbij), Vacature (Vught).")
+    others = [doc("De werkgroep ViA vergadert."), doc("ViA is een regionaal programma.")]
+    assert ExtractiveAnswerer._mentions(["ViA", "Vught"], [names], [names, *others])
+    assert not ExtractiveAnswerer._mentions(["ViA", "Oss"], [names], [names, *others])
+    assert not ExtractiveAnswerer._mentions(["ViA"], [names], [names, others[0], doc("Vught")])

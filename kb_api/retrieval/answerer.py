@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from haystack import Document, component, default_to_dict
 
-from ingest.analysis import stem, terms, tokenize
+from ingest.analysis import is_stopword, stem, terms, tokenize
 from ingest.cleaning import LIST_MARKER, NUMBERED_HEADING, is_list_item
-from ingest.regions import REGION_ALIASES
+from ingest.regions import REGION_ALIASES, municipality_pattern
 from ingest.splitting import heading_text
 from kb_api.retrieval.glossary import dutch_terms
 
@@ -37,6 +38,23 @@ _MONEY_QUESTION = re.compile(
 )
 _SHARE_OF = re.compile(r"\b(?:percentage|procent|deel|aandeel|share|proportion|percent)\b", re.IGNORECASE)
 _MONEY = re.compile(r"€|\beuro\b|\bEUR\b", re.IGNORECASE)
+# "Wie is de burgemeester …" asks for a person; "Wie betaalt …" or "Wie is verantwoordelijk …" may be
+# answered by an organisation.
+_PERSON_QUESTION = re.compile(
+    r"^(?:wie (?:is|zijn|was|waren) (?:de|het)|who (?:is|are|was|were) the)\s+(?:[\w-]+\s+){0,2}?[\w-]*"
+    r"(?:burgemeester|wethouder|voorzitter|secretaris|manager|directeur|co[öo]rdinator|functionaris|leden|griffier"
+    r"|leider|portefeuillehouder|mayor|alderman|chair(?:man|woman|person)?|director|secretary|members?)\b",
+    re.IGNORECASE,
+)
+# A person's name: initials and a surname ("F.T. de Jonge") or a first name and a surname ("Caroline van
+# den Elsen"). Two capitalised words also match a few other things ("Veilig Thuis"); the test only has to
+# rule out sentences without any name.
+_PERSON_NAME = re.compile(
+    r"\b(?:(?:[A-Z]\.\s?)+(?:(?:van|de|den|der|ter)\s+)*[A-Z][a-zà-ÿ]+"
+    r"|[A-Z][a-zà-ÿ]+\s+(?:(?:van|de|den|der|ter|te)\s+)*[A-Z][a-zà-ÿ]+)\b"
+)
+_MUNICIPALITY_QUESTION = re.compile(r"^(?:welke gemeenten?|which municipalit(?:y|ies))\b", re.IGNORECASE)
+_MUNICIPALITY = municipality_pattern()
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
 _MONTHS = (
     "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
@@ -210,6 +228,31 @@ def _entity_bonuses(entities: list[set[str]], unit_stems: list[set[str]]) -> lis
     return bonuses
 
 
+def _answer_kind(question: str) -> Callable[[str, str], bool] | None:
+    """A test that a quote (with the municipality of its document) holds the kind of answer the question asks
+    for, or None when any will do."""
+    if _asks_for_money(question):
+        return lambda text, place: bool(_MONEY.search(text))
+    if _QUANTITY.search(question):
+        return lambda text, place: _has_amount(text)
+    if _PERSON_QUESTION.search(question):
+        # "Wie is de burgemeester van Zevenaar?": a name, in a sentence or a document about the place asked about.
+        places = {m.lower() for m in _MUNICIPALITY.findall(question)}
+        return lambda text, place: (
+            _names_a_person(text) and places <= {m.lower() for m in _MUNICIPALITY.findall(f"{text} {place}")}
+        )
+    if _MUNICIPALITY_QUESTION.search(question):
+        asked = {m.lower() for m in _MUNICIPALITY.findall(question)}
+        return lambda text, place: any(m.lower() not in asked for m in _MUNICIPALITY.findall(text))
+    return None
+
+
+def _names_a_person(text: str) -> bool:
+    """Whether ``text`` holds something shaped like a person's name, not led by a function word ("Het
+    Programmateam")."""
+    return any(not is_stopword(m.group().split()[0].lower()) for m in _PERSON_NAME.finditer(text))
+
+
 def _asks_for_money(question: str) -> bool:
     """Whether the question asks what something costs or amounts to ("Wat is de bijdrage van Boekel?",
     "What is Moviera's budget?"), not for a share of it ("What percentage of the costs …")."""
@@ -330,8 +373,10 @@ class ExtractiveAnswerer:
 
         Abstains when the question names something the corpus never mentions (``missing_entities``), when
         the best passage is not similar enough, when the chosen sentences' passages do not mention the
-        names and figures the question is about, or when a quantity question finds no sentence with an
-        amount (of the year asked about, when it names one). A comparison may add a quote per region beyond
+        names and figures the question is about, or when no sentence near the best holds the kind of answer
+        asked for: an amount for "hoeveel" (of the year asked about, when it names one), a sum of money for
+        a budget or contribution, a person's name (of the place asked about) for "wie is de burgemeester",
+        a municipality for "welke gemeenten". A comparison may add a quote per region beyond
         ``max_sentences``.
         """
         if missing_entities:
@@ -368,25 +413,29 @@ class ExtractiveAnswerer:
         bonuses = _entity_bonuses(entity_forms_list, [{stem(t) for t in tokenize(u.text)} for u in units])
         scores = [score + self.entity_bonus * bonus for score, bonus in zip(scores, bonuses, strict=True)]
         order = sorted(range(len(units)), key=lambda i: -scores[i])
-        money = _asks_for_money(query)
-        if money or _QUANTITY.search(query):
-            # A "how many / how much" question is answered by a sentence with a figure in it, a question
-            # about a budget or a contribution by one with a sum of money.
+        answer_kind = _answer_kind(query)
+        if answer_kind is not None:
+            # The question says what kind of thing answers it: a figure ("hoeveel"), a sum of money ("wat is de
+            # bijdrage"), a person's name ("wie is de burgemeester"), a municipality ("welke gemeenten").
             # A year asked about must be that figure's year: in the sentence, its lead-in or its section.
             years = set(_YEAR.findall(query))
-            order = [
+            fitting = [
                 i
                 for i in order
-                if (_MONEY.search(units[i].text) if money else _has_amount(units[i].text))
+                if answer_kind(
+                    self._quote_text(units[i], all_units, top),
+                    top[units[i].passage_rank].meta.get("municipality") or "",
+                )
                 and years <= set(_YEAR.findall(self._context(units[i], all_units, top)))
             ]
-            if not order or scores[order[0]] < max(scores) - 0.06:
+            if not fitting or scores[fitting[0]] < max(scores) - 0.06:
                 return self._abstain(language)
+            order = fitting
         chosen = self._choose(order, scores, units, all_units)
         if regions:
             self._add_each_region(chosen, order, units, all_units, top, regions)
         chosen.sort(key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))  # reading order
-        if entities and not self._mentions(entities, [top[units[i].passage_rank] for i, _ in chosen]):
+        if entities and not self._mentions(entities, [top[units[i].passage_rank] for i, _ in chosen], top):
             return self._abstain(language)
         citations = []
         parts = []
@@ -450,6 +499,10 @@ class ExtractiveAnswerer:
                     chosen.append((i, self._quote_end(unit, all_units)))
                     break
 
+    def _quote_text(self, unit: Unit, units: list[Unit], top: list[Document]) -> str:
+        """What would be quoted for ``unit``: the unit and what its quote runs on into (a list it introduces)."""
+        return (top[unit.passage_rank].content or "")[unit.start : self._quote_end(unit, units)]
+
     @staticmethod
     def _context(unit: Unit, units: list[Unit], top: list[Document]) -> str:
         """The unit with its lead-in (the unit before it or, for a list item, the line introducing the list,
@@ -487,12 +540,17 @@ class ExtractiveAnswerer:
         return end
 
     @staticmethod
-    def _mentions(entities: list[str], passages: list[Document]) -> bool:
-        """Whether every entity occurs in the chosen passages (text, title, section, municipality, region)."""
-        seen: set[str] = set()
-        for doc in passages:
-            seen |= {stem(t) for t in tokenize(text_with_context(doc))}
-        return all(entity_forms(e) & seen for e in entities)
+    def _mentions(entities: list[str], chosen: list[Document], top: list[Document]) -> bool:
+        """Whether every entity occurs in the chosen passages (text, title, section, municipality, region).
+        An entity found in at least half of the ``top`` passages ("ViA") is the subject of them all, not a
+        constraint on the answer, and is not required."""
+        stems = [{stem(t) for t in tokenize(text_with_context(doc))} for doc in top]
+        seen = set().union(*({stem(t) for t in tokenize(text_with_context(doc))} for doc in chosen))
+        for entity in entities:
+            forms = entity_forms(entity)
+            if not forms & seen and sum(1 for found in stems if forms & found) < len(top) / 2:
+                return False
+        return True
 
     @staticmethod
     def _abstain(language: str, missing: list[str] | None = None) -> dict[str, Any]:
