@@ -17,6 +17,8 @@ from kb_api.retrieval.answerer import (
     _entity_bonuses,
     _has_amount,
     _local_idf,
+    _lower_case_words,
+    _names_a_person,
     split_units,
 )
 
@@ -348,3 +350,12 @@ def test_an_entity_most_candidate_passages_mention_is_not_required_in_the_quote(
     assert ExtractiveAnswerer._mentions(["ViA", "Vught"], [names], [names, *others])
     assert not ExtractiveAnswerer._mentions(["ViA", "Oss"], [names], [names, *others])
     assert not ExtractiveAnswerer._mentions(["ViA"], [names], [names, others[0], doc("Vught")])
+
+
+def test_capitalised_ordinary_words_are_not_a_name() -> None:
+    passage = (
+        "In de regio kreeg de Werkgroep Huiselijk Geweld de opdracht; de werkgroep pakt huiselijk geweld aan."
+    )
+    common = _lower_case_words([Document(content=passage)])
+    assert not _names_a_person(passage, common)
+    assert _names_a_person("Paul van den Hurk (Meierijstad), Lucie Huijs (Vught).", common)

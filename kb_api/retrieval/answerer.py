@@ -55,6 +55,7 @@ _PERSON_NAME = re.compile(
 )
 _MUNICIPALITY_QUESTION = re.compile(r"^(?:welke gemeenten?|which municipalit(?:y|ies))\b", re.IGNORECASE)
 _MUNICIPALITY = municipality_pattern()
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-zà-ÿ]{3,}(?![\w-])")
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
 _MONTHS = (
     "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
@@ -228,7 +229,9 @@ def _entity_bonuses(entities: list[set[str]], unit_stems: list[set[str]]) -> lis
     return bonuses
 
 
-def _answer_kind(question: str) -> Callable[[str, str], bool] | None:
+def _answer_kind(
+    question: str, common_words: frozenset[str] = frozenset()
+) -> Callable[[str, str], bool] | None:
     """A test that a quote (with the municipality of its document) holds the kind of answer the question asks
     for, or None when any will do."""
     if _asks_for_money(question):
@@ -239,7 +242,8 @@ def _answer_kind(question: str) -> Callable[[str, str], bool] | None:
         # "Wie is de burgemeester van Zevenaar?": a name, in a sentence or a document about the place asked about.
         places = {m.lower() for m in _MUNICIPALITY.findall(question)}
         return lambda text, place: (
-            _names_a_person(text) and places <= {m.lower() for m in _MUNICIPALITY.findall(f"{text} {place}")}
+            _names_a_person(text, common_words)
+            and places <= {m.lower() for m in _MUNICIPALITY.findall(f"{text} {place}")}
         )
     if _MUNICIPALITY_QUESTION.search(question):
         asked = {m.lower() for m in _MUNICIPALITY.findall(question)}
@@ -247,10 +251,21 @@ def _answer_kind(question: str) -> Callable[[str, str], bool] | None:
     return None
 
 
-def _names_a_person(text: str) -> bool:
-    """Whether ``text`` holds something shaped like a person's name, not led by a function word ("Het
-    Programmateam")."""
-    return any(not is_stopword(m.group().split()[0].lower()) for m in _PERSON_NAME.finditer(text))
+def _names_a_person(text: str, common_words: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` holds something shaped like a person's name: not led by a function word ("Het
+    Programmateam") and with no capitalised word that also occurs in lower case in ``common_words`` ("de
+    Werkgroep Huiselijk Geweld" next to "de werkgroep", "geweld")."""
+    for match in _PERSON_NAME.finditer(text):
+        words = match.group().split()
+        capitalised = [w.lower() for w in words if w[0].isupper()]
+        if not is_stopword(words[0].lower()) and not any(w in common_words for w in capitalised):
+            return True
+    return False
+
+
+def _lower_case_words(passages: list[Document]) -> frozenset[str]:
+    """The words written in lower case somewhere in ``passages``: ordinary words, not names."""
+    return frozenset(w for doc in passages for w in _LOWER_WORD.findall(doc.content or ""))
 
 
 def _asks_for_money(question: str) -> bool:
@@ -413,7 +428,7 @@ class ExtractiveAnswerer:
         bonuses = _entity_bonuses(entity_forms_list, [{stem(t) for t in tokenize(u.text)} for u in units])
         scores = [score + self.entity_bonus * bonus for score, bonus in zip(scores, bonuses, strict=True)]
         order = sorted(range(len(units)), key=lambda i: -scores[i])
-        answer_kind = _answer_kind(query)
+        answer_kind = _answer_kind(query, _lower_case_words(top))
         if answer_kind is not None:
             # The question says what kind of thing answers it: a figure ("hoeveel"), a sum of money ("wat is de
             # bijdrage"), a person's name ("wie is de burgemeester"), a municipality ("welke gemeenten").
