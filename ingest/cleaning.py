@@ -27,6 +27,7 @@ _SALUTATION = re.compile(r"^(?:Geachte|Beste|Dear)\b[^.!?]{0,60},$")
 # A line ending in one of these words stops mid-phrase, whatever the next line starts with. Words that can end
 # a Dutch clause as a separable particle ("Hoe pakken we het aan", "Wat levert het op") are left out.
 _OPEN_ENDINGS = frozenset("de het een en of in van met te tot als naar the and for to - –".split())
+_NUMBER_RANGE_CUT = re.compile(r"\d-$")
 _PAGE_NUMBER = re.compile(r"^(?:pagina\s+)?\d{1,3}(?:\s*(?:/|van)\s*\d{1,3})?$", re.IGNORECASE)
 
 
@@ -102,6 +103,9 @@ def join_lines(page: str) -> str:
         prev = out[-1] if out else ""
         if not prev or starts_block(line) or is_table_row(prev) or prev.endswith(":"):
             out.append(line)
+        elif _NUMBER_RANGE_CUT.search(prev) and line[0].isdigit():
+            # "2023-" / "2026, de Hervormingsagenda …" -> "2023-2026, de Hervormingsagenda …"
+            out[-1] = prev + line
         elif prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[0].islower():
             # "kinder-\nmishandeling" -> "kindermishandeling", but "zorg-\nen veiligheid" keeps its hyphen.
             keep_hyphen = line.split()[0] in _HYPHEN_KEEP_NEXT

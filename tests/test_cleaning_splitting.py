@@ -91,6 +91,15 @@ def test_keeps_hyphen_before_conjunction() -> None:
     assert "ex-partners" in clean_text("geweld door ex-partners")
 
 
+def test_joins_a_year_range_cut_at_line_end() -> None:
+    text = (
+        "het programmaplan Kind- en Gezinsbescherming 2023-\n2026, de Hervormingsagenda Jeugd en de Leidraad."
+    )
+    assert clean_text(text) == (
+        "het programmaplan Kind- en Gezinsbescherming 2023-2026, de Hervormingsagenda Jeugd en de Leidraad."
+    )
+
+
 def test_joins_wrapped_lines_of_a_paragraph() -> None:
     lines = [
         "Het college heeft in overleg met de partners in de regio besloten om de aanpak",
