@@ -19,13 +19,7 @@ from ingest.regions import REGION_ALIASES, canonical_region
 from ingest.store import count_passages, iter_passages, stored_documents
 from kb_api.config import Settings
 from kb_api.errors import DocumentNotFoundError, InvalidQueryError
-from kb_api.retrieval.answerer import (
-    ExtractiveAnswerer,
-    asked_kind_word,
-    key_entities,
-    missing_from,
-    text_with_context,
-)
+from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities, missing_from, text_with_context
 from kb_api.retrieval.pipeline import MODES, Mode, build_query_pipeline, pipeline_inputs
 
 logger = logging.getLogger(__name__)
@@ -301,9 +295,7 @@ class SearchService:
             documents=outcome.results,
             query_embedding=outcome.query_embedding or [],
             language=outcome.language,
-            missing_entities=missing_from(
-                key_entities(query) + asked_kind_word(query, outcome.language), self.corpus_terms()
-            ),
+            missing_entities=missing_from(key_entities(query), self.corpus_terms()),
             query_terms=outcome.query_terms,
             regions=regions,
         )

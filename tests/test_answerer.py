@@ -19,7 +19,6 @@ from kb_api.retrieval.answerer import (
     _local_idf,
     _lower_case_words,
     _names_a_person,
-    asked_kind_word,
     split_units,
 )
 
@@ -360,17 +359,3 @@ def test_capitalised_ordinary_words_are_not_a_name() -> None:
     common = _lower_case_words([Document(content=passage)])
     assert not _names_a_person(passage, common)
     assert _names_a_person("Paul van den Hurk (Meierijstad), Lucie Huijs (Vught).", common)
-
-
-@pytest.mark.parametrize(
-    ("question", "language", "words"),
-    [
-        ("Welke app gebruiken de lokale teams?", "nl", ["app"]),
-        ("Op welke soorten hulp is een tekort?", "nl", ["soorten"]),
-        ("Bij welk deel van de gezinnen stopt het geweld?", "nl", ["deel"]),
-        ("Wie is de burgemeester van Oss?", "nl", []),
-        ("Which app do the local teams use?", "en", []),
-    ],
-)
-def test_the_word_for_what_a_welke_question_asks(question: str, language: str, words: list[str]) -> None:
-    assert asked_kind_word(question, language) == words

@@ -101,20 +101,7 @@ def key_entities(question: str) -> list[str]:
     return entities
 
 
-_KIND_WORD = re.compile(r"^(?:[^\W\d_]+\s+){0,2}?welke?\s+([^\W\d_]+)", re.IGNORECASE)
 _GENERIC_CAPITALISED = frozenset({"i", "english", "dutch", "nederlands", "engels"})
-
-
-def asked_kind_word(question: str, language: str) -> list[str]:
-    """The word naming what a Dutch "welk(e) …" question asks for ("Welke app …" -> ["app"]); empty otherwise.
-
-    When the corpus never uses that word, it cannot say which one, so the word is checked like a name.
-    English questions are left out: their words are not in the Dutch corpus.
-    """
-    if language != "nl":
-        return []
-    match = _KIND_WORD.search(question)
-    return [match.group(1)] if match else []
 
 
 def entity_forms(entity: str) -> set[str]:
