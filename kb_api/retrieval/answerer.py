@@ -18,7 +18,7 @@ from haystack import Document, component, default_to_dict
 
 from ingest.analysis import is_stopword, stem, terms, tokenize
 from ingest.cleaning import LIST_MARKER, NUMBERED_HEADING, is_list_item
-from ingest.regions import REGION_ALIASES, municipality_pattern
+from ingest.regions import REGION_ALIASES, canonical_municipality, municipality_pattern
 from ingest.splitting import heading_text
 from kb_api.retrieval.glossary import dutch_terms
 
@@ -31,29 +31,33 @@ _QUANTITY = re.compile(
     r"\b(hoeveel|hoe ?veel|hoe hoog|welk(e)? (bedrag|percentage|aantal)|wat kost|how (many|much)|what (amount|percentage))\b",
     re.IGNORECASE,
 )
+# The money word must be what is asked about ("Wat is de jaarlijkse bijdrage …", "How much does Oss
+# contribute"), not a word further on ("Hoeveel gemeenten dragen bij aan de kosten", "Wat is de
+# verdeelsleutel voor de kosten", "Wat is er besloten over de bijdrage").
 _MONEY_QUESTION = re.compile(
-    r"^(?:hoeveel|hoe hoog|wat (?:is|zijn|was|waren|kost|kosten)|how much|what (?:is|are|was|were|does))\b.*"
-    r"\b(?:bijdrage\w*|budget\w*|begroting|bedrag\w*|kosten|kost|geld|subsidie\w*|contribut\w*|cost\w*|money|funding)\b",
+    r"^(?:hoeveel|hoe hoog is (?:de|het)|wat (?:is|zijn|was|waren) (?:de|het)|wat (?:kost|kosten)|how much"
+    r"|what (?:is|are|was|were)(?: the)?)\s+(?:(?!(?:van|voor|aan|over|om|op|in|met|bij|of|for|to|on)\b)[\w'’-]+\s+){0,3}?"
+    r"(?:bijdrage\w*|budget\w*|begroting|bedrag\w*|kosten|kost|geld|subsidie\w*|contribut\w*|cost\w*|money|funding)\b",
     re.IGNORECASE,
 )
 _SHARE_OF = re.compile(r"\b(?:percentage|procent|deel|aandeel|share|proportion|percent)\b", re.IGNORECASE)
-_MONEY = re.compile(r"€|\beuro\b|\bEUR\b", re.IGNORECASE)
-# "Wie is de burgemeester …" asks for a person; "Wie betaalt …" or "Wie is verantwoordelijk …" may be
-# answered by an organisation.
+# A sum of money: a figure with a currency sign or word ("€ 2,1 miljoen", "6,8 mln euro"), not a bare "€".
+_MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(?:euro|EUR|mln|miljoen)\b", re.IGNORECASE)
+# "Wie is de burgemeester …" asks for a person. Roles that another role or an organisation can answer
+# ("Wie is de voorzitter?" - "onze burgemeester"; "de leden" - organisations) are left out.
 _PERSON_QUESTION = re.compile(
-    r"^(?:wie (?:is|zijn|was|waren) (?:de|het)|who (?:is|are|was|were) the)\s+(?:[\w-]+\s+){0,2}?[\w-]*"
-    r"(?:burgemeester|wethouder|voorzitter|secretaris|manager|directeur|co[öo]rdinator|functionaris|leden|griffier"
-    r"|leider|portefeuillehouder|mayor|alderman|chair(?:man|woman|person)?|director|secretary|members?)\b",
+    r"^(?:wie (?:is|was) (?:de|het)|who (?:is|was) the)\s+(?:[\w-]+\s+){0,2}?[\w-]*"
+    r"(?:burgemeester|wethouder|secretaris|manager|directeur|co[öo]rdinator|functionaris|griffier|projectleider"
+    r"|mayor|alderman|director|secretary|coordinator)\b",
     re.IGNORECASE,
 )
-# A person's name: initials and a surname ("F.T. de Jonge") or a first name and a surname ("Caroline van
-# den Elsen"). Two capitalised words also match a few other things ("Veilig Thuis"); the test only has to
-# rule out sentences without any name.
-_PERSON_NAME = re.compile(
-    r"\b(?:(?:[A-Z]\.\s?)+(?:(?:van|de|den|der|ter)\s+)*[A-Z][a-zà-ÿ]+"
-    r"|[A-Z][a-zà-ÿ]+\s+(?:(?:van|de|den|der|ter|te)\s+)*[A-Z][a-zà-ÿ]+)\b"
+_INITIALS = re.compile(r"(?:[^\W\d_]\.){1,4}")
+_NAME_PARTICLES = frozenset({"van", "de", "den", "der", "ter", "te", "von", "du", "la", "le"})
+_MUNICIPALITY_QUESTION = re.compile(
+    r"^(?:(?:in|bij|van|voor|met|uit)\s+)?welke\s+(?:\w+\s+)?gemeenten?\b"
+    r"|^(?:(?:in|for|of|with)\s+)?which\s+(?:\w+\s+)?municipalit(?:y|ies)\b",
+    re.IGNORECASE,
 )
-_MUNICIPALITY_QUESTION = re.compile(r"^(?:welke gemeenten?|which municipalit(?:y|ies))\b", re.IGNORECASE)
 _MUNICIPALITY = municipality_pattern()
 _LOWER_WORD = re.compile(r"(?<![\w-])[a-zà-ÿ]{3,}(?![\w-])")
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
@@ -106,9 +110,9 @@ _GENERIC_CAPITALISED = frozenset({"i", "english", "dutch", "nederlands", "engels
 
 def entity_forms(entity: str) -> set[str]:
     """Stems under which an entity (or its Dutch glossary form, e.g. October -> oktober) can occur."""
-    forms = {stem(t) for t in tokenize(entity)}
+    forms = _stems(entity)
     for nl in dutch_terms(entity):
-        forms |= {stem(t) for t in tokenize(nl)}
+        forms |= _stems(nl)
     return forms
 
 
@@ -197,11 +201,12 @@ def split_units(text: str, rank: int) -> list[Unit]:
                 # A line that goes on in lower case was not a heading, whatever it looked like on its own.
                 and not (_CAPTION.match(prev.text) or NUMBERED_HEADING.match(prev.text))
                 and not is_label
-                and stripped[0].islower()
+                and (stripped[0].islower() or (prev.text.endswith("€") and stripped[0].isdigit()))
                 and not prev.text.endswith((".", "!", "?", ":", ";"))
                 and not is_list_item(stripped)
             ):
-                # A sentence cut by a page break ("… die door acute" / "geweldsdreiging …") is one unit.
+                # A sentence cut by a page break ("… die door acute" / "geweldsdreiging …", "betreft €" / "6,8 mln")
+                # is one unit.
                 end = start + len(stripped)
                 units[-1] = Unit(rank, prev.start, end, text[prev.start : end], number)
                 continue
@@ -238,29 +243,71 @@ def _answer_kind(
         return lambda text, place: bool(_MONEY.search(text))
     if _QUANTITY.search(question):
         return lambda text, place: _has_amount(text)
+    asked = _municipalities(question)
     if _PERSON_QUESTION.search(question):
         # "Wie is de burgemeester van Zevenaar?": a name, in a sentence or a document about the place asked about.
-        places = {m.lower() for m in _MUNICIPALITY.findall(question)}
         return lambda text, place: (
-            _names_a_person(text, common_words)
-            and places <= {m.lower() for m in _MUNICIPALITY.findall(f"{text} {place}")}
+            _names_a_person(text, common_words) and asked <= _municipalities(f"{text} {place}")
         )
     if _MUNICIPALITY_QUESTION.search(question):
-        asked = {m.lower() for m in _MUNICIPALITY.findall(question)}
-        return lambda text, place: any(m.lower() not in asked for m in _MUNICIPALITY.findall(text))
+        return lambda text, place: bool(_municipalities(text) - asked)
     return None
 
 
+def _stems(text: str) -> set[str]:
+    """The stems of all words of ``text``, function words included (names and figures are matched on these)."""
+    return {stem(t) for t in tokenize(text)}
+
+
+def _municipalities(text: str) -> set[str]:
+    """The known municipalities named in ``text``, in their canonical spelling ("Den Bosch" -> "'s-Hertogenbosch")."""
+    return {canonical_municipality(m) or m for m in _MUNICIPALITY.findall(text)}
+
+
 def _names_a_person(text: str, common_words: frozenset[str] = frozenset()) -> bool:
-    """Whether ``text`` holds something shaped like a person's name: not led by a function word ("Het
-    Programmateam") and with no capitalised word that also occurs in lower case in ``common_words`` ("de
-    Werkgroep Huiselijk Geweld" next to "de werkgroep", "geweld")."""
-    for match in _PERSON_NAME.finditer(text):
-        words = match.group().split()
-        capitalised = [w.lower() for w in words if w[0].isupper()]
-        if not is_stopword(words[0].lower()) and not any(w in common_words for w in capitalised):
+    """Whether ``text`` holds something shaped like a person's name: initials and a surname ("F.T. de Jonge",
+    "K. van der Meer"), or two capitalised words ("Caroline van den Elsen") not all of which are ordinary words
+    that ``common_words`` (the passages) also use in lower case ("de Werkgroep Huiselijk Geweld"). Leading
+    function words and ordinary words ("Het", "Burgemeester Caroline …") are not part of the name."""
+    for run in _capitalised_runs(text):
+        while (
+            run
+            and not _INITIALS.fullmatch(run[0])
+            and (is_stopword(run[0].lower()) or run[0].lower() in common_words)
+        ):
+            run = run[1:]
+        initials = [w for w in run if _INITIALS.fullmatch(w)]
+        words = [w for w in run if w[0].isupper() and not _INITIALS.fullmatch(w)]
+        if initials and words:
+            return True
+        if len(words) >= 2 and not all(w.lower() in common_words for w in words):
             return True
     return False
+
+
+def _title_case(word: str) -> bool:
+    """ "Jakobs", "Kluiver-Goverde", "Wijnen-van": a capital, then lower case (per hyphenated part, name particles
+    aside); not "ViA", "GGD"."""
+    first, *rest = word.split("-")
+    return all(
+        part[:1].isupper() and (part[1:].islower() or not part[1:])
+        for part in [first, *(p for p in rest if p not in _NAME_PARTICLES)]
+    )
+
+
+def _capitalised_runs(text: str) -> list[list[str]]:
+    """Runs of capitalised words and initials, with name particles ("van den") inside a run."""
+    runs: list[list[str]] = [[]]
+    for raw in text.split():
+        word = raw.strip(",;:()[]“”\"'‘’")
+        starts_name = bool(word) and (_title_case(word) or _INITIALS.fullmatch(word) is not None)
+        if starts_name or (word in _NAME_PARTICLES and runs[-1]):
+            runs[-1].append(word)
+        else:
+            runs.append([])
+        if raw != word and not raw.endswith("."):
+            runs.append([])  # punctuation after a word ends the run
+    return [run for run in runs if run]
 
 
 def _lower_case_words(passages: list[Document]) -> frozenset[str]:
@@ -425,7 +472,7 @@ class ExtractiveAnswerer:
         entities = key_entities(query)
         entity_forms_list = [f for f in (entity_forms(e) for e in entities) if not f <= region_terms]
         # The sentence that names the entity asked about (a table row for Vught, a person) comes first.
-        bonuses = _entity_bonuses(entity_forms_list, [{stem(t) for t in tokenize(u.text)} for u in units])
+        bonuses = _entity_bonuses(entity_forms_list, [_stems(u.text) for u in units])
         scores = [score + self.entity_bonus * bonus for score, bonus in zip(scores, bonuses, strict=True)]
         order = sorted(range(len(units)), key=lambda i: -scores[i])
         answer_kind = _answer_kind(query, _lower_case_words(top))
@@ -557,13 +604,16 @@ class ExtractiveAnswerer:
     @staticmethod
     def _mentions(entities: list[str], chosen: list[Document], top: list[Document]) -> bool:
         """Whether every entity occurs in the chosen passages (text, title, section, municipality, region).
-        An entity found in at least half of the ``top`` passages ("ViA") is the subject of them all, not a
-        constraint on the answer, and is not required."""
-        stems = [{stem(t) for t in tokenize(text_with_context(doc))} for doc in top]
-        seen = set().union(*({stem(t) for t in tokenize(text_with_context(doc))} for doc in chosen))
+        A name found in at least half of three or more ``top`` passages ("ViA") is the subject of them all,
+        not a constraint on the answer, and is not required; a municipality or a figure always is."""
+        stems = [_stems(text_with_context(doc)) for doc in top]
+        seen = set().union(*(_stems(text_with_context(doc)) for doc in chosen))
         for entity in entities:
             forms = entity_forms(entity)
-            if not forms & seen and sum(1 for found in stems if forms & found) < len(top) / 2:
+            if forms & seen:
+                continue
+            constraint = entity[0].isdigit() or bool(_municipalities(entity)) or len(top) < 3
+            if constraint or sum(1 for found in stems if forms & found) < len(top) / 2:
                 return False
         return True
 

@@ -5,7 +5,9 @@ Veilig" only says where to look. In the lexical leg those title words outweigh t
 they are rare in the corpus except in the introduction that repeats the title, so the introduction
 outranks the definition. The lexical leg therefore searches without them. The dense leg still sees the
 whole question, and every passage is embedded with its document's title, so the document named still
-counts through that leg.
+counts through that leg. The terms /search highlights and /ask matches sentences on are those of the lexical
+query, so they leave the document's name out as well: a quote is chosen for what is asked, not for repeating
+the title.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ _SPECIFIC = "|".join(sorted({*DOC_TYPES, "stappenplan"} - {"memo"}, key=len, rev
 _GENERIC = r"plan|visie|brief|memo|notitie"
 _TITLE = r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*"
 _ADJECTIVE = r"(?:(?:herijkte|nieuwe|oude|huidige|eerdere|vorige|lokale|regionale)\s+)?"
-# "het koersplan van 2023": the year says which version of the document, not what is asked.
-_YEAR = r"(?:\s+(?:van|uit)\s+(?:19|20)\d\d\b)?"
+# "het koersplan van 2023", "het Koersplan 2023": the year says which version of the document, not what is asked.
+_YEAR = r"(?:\s+(?:(?:van|uit)\s+)?(?:19|20)\d\d\b)?"
 
 # Case-insensitive except for the title, which must start with a capital ("de regiovisie Samen Veilig",
 # not "de regiovisie vastgesteld").
