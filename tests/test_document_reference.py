@@ -16,7 +16,7 @@ from kb_api.retrieval.query_analyzer import QueryAnalyzer
             "Waarom is de ambitie uit het koersplan van 2023 bijgesteld?",
             "Waarom is de ambitie uit bijgesteld?",
         ),
-        ("Welke onderdelen van het Koersplan 2023 vervallen?", "Welke onderdelen van vervallen?"),
+        ("Welke onderdelen van het Koersplan 2023 vervallen?", "Welke onderdelen van 2023 vervallen?"),
         ("Wat staat in het lokale plan Samen Veilig over preventie?", "Wat staat in over preventie?"),
         ("Wat zegt de raadsinformatiebrief over de kosten?", "Wat zegt over de kosten?"),
     ],

@@ -23,8 +23,10 @@ _SPECIFIC = "|".join(sorted({*DOC_TYPES, "stappenplan"} - {"memo"}, key=len, rev
 _GENERIC = r"plan|visie|brief|memo|notitie"
 _TITLE = r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*"
 _ADJECTIVE = r"(?:(?:herijkte|nieuwe|oude|huidige|eerdere|vorige|lokale|regionale)\s+)?"
-# "het koersplan van 2023", "het Koersplan 2023": the year says which version of the document, not what is asked.
-_YEAR = r"(?:\s+(?:(?:van|uit)\s+)?(?:19|20)\d\d\b)?"
+# "het koersplan van 2023": the year says which version of the document, not what is asked. A year written
+# into the name ("het Koersplan 2023") stays: later documents cite the plan by it ("acties uit het Koersplan
+# ViA 2023"), and leaving it out pushed such a question out of the top 10.
+_YEAR = r"(?:\s+(?:van|uit)\s+(?:19|20)\d\d\b)?"
 
 # Case-insensitive except for the title, which must start with a capital ("de regiovisie Samen Veilig",
 # not "de regiovisie vastgesteld").
