@@ -341,10 +341,8 @@ def test_a_quote_must_hold_the_kind_of_answer_asked_for(
     question: str, quote: str, municipality: str, fits: bool
 ) -> None:
     # The ordinary words of the passages around the quote: here those a policy text would use in lower case.
-    common = _lower_case_words(
-        [Document(content="het programmateam werkt via de burgemeester en de wethouder")]
-    )
-    kind = _answer_kind(question, common)
+    passages = [Document(content="het programmateam werkt via de burgemeester en de wethouder")]
+    kind = _answer_kind(question, passages)
     assert kind is not None and kind(quote, municipality) is fits
 
 
@@ -375,14 +373,14 @@ def test_an_entity_most_candidate_passages_mention_is_not_required_in_the_quote(
 
     names = doc("Lucie Huijs (MijnGemeenteDichtbij), Vacature (Vught).")
     others = [doc("De werkgroep ViA vergadert."), doc("ViA is een regionaal programma.")]
-    assert ExtractiveAnswerer._mentions(["ViA", "Vught"], [names], [names, *others])
-    assert not ExtractiveAnswerer._mentions(["ViA", "Oss"], [names], [names, *others])
-    assert not ExtractiveAnswerer._mentions(["ViA"], [names], [names, others[0], doc("Vught")])
+    assert ExtractiveAnswerer._mentions(["ViA", "Vught"], {0}, [names, *others])
+    assert not ExtractiveAnswerer._mentions(["ViA", "Oss"], {0}, [names, *others])
+    assert not ExtractiveAnswerer._mentions(["ViA"], {0}, [names, others[0], doc("Vught")])
     # With two passages, one mention is no majority; a municipality or a figure is always a constraint.
-    assert not ExtractiveAnswerer._mentions(["ViA"], [names], [names, others[0]])
+    assert not ExtractiveAnswerer._mentions(["ViA"], {0}, [names, others[0]])
     zevenaar = [doc("Zevenaar stelt in 2027 een plan op."), doc("De gemeente Zevenaar in 2027.")]
-    assert not ExtractiveAnswerer._mentions(["Zevenaar"], [names], [names, *zevenaar])
-    assert not ExtractiveAnswerer._mentions(["2027"], [names], [names, *zevenaar])
+    assert not ExtractiveAnswerer._mentions(["Zevenaar"], {0}, [names, *zevenaar])
+    assert not ExtractiveAnswerer._mentions(["2027"], {0}, [names, *zevenaar])
 
 
 def test_capitalised_ordinary_words_are_not_a_name() -> None:

@@ -234,11 +234,10 @@ def _entity_bonuses(entities: list[set[str]], unit_stems: list[set[str]]) -> lis
     return bonuses
 
 
-def _answer_kind(
-    question: str, common_words: frozenset[str] = frozenset()
-) -> Callable[[str, str], bool] | None:
+def _answer_kind(question: str, passages: list[Document] | None = None) -> Callable[[str, str], bool] | None:
     """A test that a quote (with the municipality of its document) holds the kind of answer the question asks
-    for, or None when any will do."""
+    for, or None when any will do. ``passages``: the candidates, whose lower-case words tell ordinary
+    capitalised words from names."""
     if _asks_for_money(question):
         return lambda text, place: bool(_MONEY.search(text))
     if _QUANTITY.search(question):
@@ -246,6 +245,7 @@ def _answer_kind(
     asked = _municipalities(question)
     if _PERSON_QUESTION.search(question):
         # "Wie is de burgemeester van Zevenaar?": a name, in a sentence or a document about the place asked about.
+        common_words = _lower_case_words(passages or [])
         return lambda text, place: (
             _names_a_person(text, common_words) and asked <= _municipalities(f"{text} {place}")
         )
@@ -475,7 +475,7 @@ class ExtractiveAnswerer:
         bonuses = _entity_bonuses(entity_forms_list, [_stems(u.text) for u in units])
         scores = [score + self.entity_bonus * bonus for score, bonus in zip(scores, bonuses, strict=True)]
         order = sorted(range(len(units)), key=lambda i: -scores[i])
-        answer_kind = _answer_kind(query, _lower_case_words(top))
+        answer_kind = _answer_kind(query, top)
         if answer_kind is not None:
             # The question says what kind of thing answers it: a figure ("hoeveel"), a sum of money ("wat is de
             # bijdrage"), a person's name ("wie is de burgemeester"), a municipality ("welke gemeenten").
@@ -497,7 +497,7 @@ class ExtractiveAnswerer:
         if regions:
             self._add_each_region(chosen, order, units, all_units, top, regions)
         chosen.sort(key=lambda p: (units[p[0]].passage_rank, units[p[0]].start))  # reading order
-        if entities and not self._mentions(entities, [top[units[i].passage_rank] for i, _ in chosen], top):
+        if entities and not self._mentions(entities, {units[i].passage_rank for i, _ in chosen}, top):
             return self._abstain(language)
         citations = []
         parts = []
@@ -602,12 +602,13 @@ class ExtractiveAnswerer:
         return end
 
     @staticmethod
-    def _mentions(entities: list[str], chosen: list[Document], top: list[Document]) -> bool:
-        """Whether every entity occurs in the chosen passages (text, title, section, municipality, region).
-        A name found in at least half of three or more ``top`` passages ("ViA") is the subject of them all,
-        not a constraint on the answer, and is not required; a municipality or a figure always is."""
+    def _mentions(entities: list[str], chosen: set[int], top: list[Document]) -> bool:
+        """Whether every entity occurs in the chosen passages (``chosen``: their ranks in ``top``; text, title,
+        section, municipality, region). A name found in at least half of three or more ``top`` passages
+        ("ViA") is the subject of them all, not a constraint on the answer, and is not required; a
+        municipality or a figure always is."""
         stems = [_stems(text_with_context(doc)) for doc in top]
-        seen = set().union(*(_stems(text_with_context(doc)) for doc in chosen))
+        seen = set().union(*(stems[rank] for rank in chosen))
         for entity in entities:
             forms = entity_forms(entity)
             if forms & seen:
