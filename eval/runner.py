@@ -231,6 +231,19 @@ def _bears_answer(q: GoldQuestion, citation: dict[str, Any]) -> bool:
     )
 
 
+def _answer_entry(q: GoldQuestion, answer: str) -> dict[str, str]:
+    """A question and the start of its answer, for the report's lists of wrong answers."""
+    return {"id": q.id, "question": q.question, "answer": answer[:300]}
+
+
+def _print_answers(
+    console: Console, title: str, entries: list[dict[str, str]], limit: int | None = None
+) -> None:
+    console.print(f"\n[bold]{title}: {len(entries)}[/bold]")
+    for entry in entries[:limit]:
+        console.print(f"  {entry['id']} {entry['question']}\n     → {entry['answer'][:160]}")
+
+
 def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str, Any]:
     correct: dict[str, list[int]] = defaultdict(list)
     abstained: list[int] = []
@@ -246,9 +259,7 @@ def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str,
         if not q.answerable:
             abstained.append(0 if outcome.answerable else 1)
             if outcome.answerable:
-                answered_unanswerable.append(
-                    {"id": q.id, "question": q.question, "answer": outcome.answer[:300]}
-                )
+                answered_unanswerable.append(_answer_entry(q, outcome.answer))
             continue
         bearing = [_bears_answer(q, c) for c in outcome.citations] if outcome.answerable else []
         ok = any(bearing)
@@ -258,7 +269,7 @@ def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str,
         if not outcome.answerable:
             false_abstentions.append(q.id)
         elif not ok:
-            answer_misses.append({"id": q.id, "question": q.question, "answer": outcome.answer[:300]})
+            answer_misses.append(_answer_entry(q, outcome.answer))
     return {
         "accuracy": {k: round(sum(v) / len(v), 4) for k, v in sorted(correct.items())},
         "first_quote_accuracy": round(sum(first_quote) / len(first_quote), 4) if first_quote else None,
@@ -336,15 +347,11 @@ def print_report(result: dict[str, Any], console: Console) -> None:
         for miss in result["misses"]:
             console.print(f"  {miss['id']} [{miss['lang']}] {miss['question']}  → {', '.join(miss['top'])}")
     if answers and answers["misses"]:
-        console.print(f"\n[bold]Answer misses: {len(answers['misses'])}[/bold]")
-        for miss in answers["misses"][:25]:
-            console.print(f"  {miss['id']} {miss['question']}\n     → {miss['answer'][:160]}")
+        _print_answers(console, "Answer misses", answers["misses"], limit=25)
     if answers and answers.get("answered_unanswerable"):
-        console.print(
-            f"\n[bold]Answered although the corpus does not answer: {len(answers['answered_unanswerable'])}[/bold]"
+        _print_answers(
+            console, "Answered although the corpus does not answer", answers["answered_unanswerable"]
         )
-        for miss in answers["answered_unanswerable"]:
-            console.print(f"  {miss['id']} {miss['question']}\n     → {miss['answer'][:160]}")
     if result.get("questions_without_answer_passage"):
         console.print(
             f"[yellow]Gold spans found in no passage: {result['questions_without_answer_passage']}[/yellow]"
