@@ -80,6 +80,12 @@ class Settings(BaseSettings):
         description="How many passages each retrieval leg (dense, sparse) hands to fusion.",
     )
     rrf_k: int = Field(default=60, ge=1, le=1000, description="k of reciprocal rank fusion.")
+    definition_boost: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=5.0,
+        description="For 'Wat wordt bedoeld met X?': added to passages that define X, in top-rank RRF votes.",
+    )
     max_query_chars: int = Field(
         default=1000, ge=50, le=10000, description="Longer queries are refused (422)."
     )

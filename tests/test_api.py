@@ -197,3 +197,11 @@ def test_naming_the_document_does_not_pull_up_its_title_pages(client: TestClient
         client, query="Waar verwijst het woord huiselijk naar volgens de regiovisie Samen Veilig?", top_k=3
     )
     assert "privékring" in body["results"][0]["text"]
+
+
+def test_a_definition_question_finds_the_defining_passage_first(client: TestClient) -> None:
+    # "Veilig Thuis" occurs in dozens of passages; the one that says what it is comes first.
+    first = search(client, query="Wat is Veilig Thuis?", top_k=3)["results"][0]
+    assert "Veilig Thuis is het advies- en meldpunt" in " ".join(first["text"].split())
+    answer = client.post("/ask", json={"question": "Wat is Veilig Thuis?"}).json()
+    assert answer["citations"][0]["quote"].startswith("Veilig Thuis is het advies- en meldpunt")

@@ -20,6 +20,7 @@ from ingest.analysis import is_stopword, stem, terms, tokenize
 from ingest.cleaning import LIST_MARKER, NUMBERED_HEADING, is_list_item
 from ingest.regions import REGION_ALIASES, canonical_municipality, municipality_pattern
 from ingest.splitting import heading_text
+from kb_api.retrieval.definitions import defined_term, defines
 from kb_api.retrieval.glossary import dutch_terms
 
 _ABBREVIATION_END = re.compile(
@@ -354,7 +355,8 @@ class ExtractiveAnswerer:
     query pipeline's warmed text embedder), plus ``coverage_weight`` times the share of the question's terms
     they contain (each term weighted by how few candidate sentences hold it), minus ``rank_penalty`` per rank
     of their passage, plus up to ``entity_bonus`` for each name or figure of the question they mention (less
-    the more candidate sentences mention it).
+    the more candidate sentences mention it), plus ``definition_bonus`` when the question asks what a term
+    means and the sentence defines it.
     """
 
     def __init__(
@@ -369,6 +371,7 @@ class ExtractiveAnswerer:
         coverage_weight: float = 0.15,
         rank_penalty: float = 0.02,
         entity_bonus: float = 0.05,
+        definition_bonus: float = 0.1,
         cache_size: int = 50_000,
     ) -> None:
         if max_sentences < 1 or passages < 1 or margin < 0:
@@ -382,6 +385,7 @@ class ExtractiveAnswerer:
         self.coverage_weight = coverage_weight
         self.rank_penalty = rank_penalty
         self.entity_bonus = entity_bonus
+        self.definition_bonus = definition_bonus
         self.cache_size = cache_size
         self._cache: dict[str, np.ndarray] = {}
 
@@ -398,6 +402,7 @@ class ExtractiveAnswerer:
             coverage_weight=self.coverage_weight,
             rank_penalty=self.rank_penalty,
             entity_bonus=self.entity_bonus,
+            definition_bonus=self.definition_bonus,
         )
 
     def _embed(self, texts: list[str]) -> np.ndarray:
@@ -474,6 +479,12 @@ class ExtractiveAnswerer:
         # The sentence that names the entity asked about (a table row for Vught, a person) comes first.
         bonuses = _entity_bonuses(entity_forms_list, [_stems(u.text) for u in units])
         scores = [score + self.entity_bonus * bonus for score, bonus in zip(scores, bonuses, strict=True)]
+        term = defined_term(query)
+        if term is not None:
+            # "Wat wordt bedoeld met integraliteit?": the sentence that says what it means, not one that uses it.
+            scores = [
+                s + self.definition_bonus * defines(u.text, term) for s, u in zip(scores, units, strict=True)
+            ]
         order = sorted(range(len(units)), key=lambda i: -scores[i])
         answer_kind = _answer_kind(query, top)
         if answer_kind is not None:

@@ -1,0 +1,135 @@
+"""Definition questions ("Wat wordt bedoeld met X?"): the passage and the sentence that say what X means come
+first. Retrieval boosts defining passages; the answerer prefers the defining sentence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from haystack import Document
+
+from ingest.embedder import text_embedder
+from kb_api.config import Settings
+from kb_api.retrieval.answerer import ExtractiveAnswerer
+from kb_api.retrieval.definitions import DefinitionBooster, defined_term, defines
+
+
+@pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("Wat wordt bedoeld met ketenregie in de aanpak van huiselijk geweld?", "ketenregie"),
+        ("Wat wordt er verstaan onder een veiligheidsplan?", "veiligheidsplan"),
+        ("Wat verstaat de regiovisie onder duurzame veiligheid?", "duurzame veiligheid"),
+        ("Wat is het Veiligheidshuis volgens de raadsinformatiebrief?", "Veiligheidshuis"),
+        ("Wat betekent ervaringsdeskundigheid?", "ervaringsdeskundigheid"),
+        ("Wat houdt de Meldcode in?", "Meldcode"),
+        ("What is the Centrum Seksueel Geweld?", "Centrum Seksueel Geweld"),
+        ("What is meant by ketenregie in the regional plan?", "ketenregie"),
+    ],
+)
+def test_the_term_of_a_definition_question(question: str, term: str) -> None:
+    assert defined_term(question) == term
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Welke acties kregen geen prioriteit?",
+        "Wat is er in 2024 met de werkgroep gebeurd?",  # "er" is no term
+        "Wie is de burgemeester van Oss?",
+        "Hoe werkt de TOP-3 methode?",
+        "Wat is er gebeurd met de acht vertrekpunten?",
+    ],
+)
+def test_other_questions_have_no_term(question: str) -> None:
+    assert defined_term(question) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("Lokale integraliteit betekent samenwerking tussen Wmo, Jeugd en Veiligheid.", "integraliteit"),
+        ("Wij werken samen. Veilig Thuis is het advies- en meldpunt voor iedereen.", "Veilig Thuis"),
+        (
+            "Het Centrum Seksueel Geweld (CSG) is er voor slachtoffers van seksueel geweld.",
+            "Centrum Seksueel Geweld",
+        ),
+        (
+            "Onder specifieke doelgroepen worden o.a. verstaan: ouderen en mensen met een beperking.",
+            "specifieke doelgroepen",
+        ),
+        ("Met ketenregie wordt bedoeld dat één partij de hulp coördineert.", "ketenregie"),
+        ("In dit plan verstaan we onder ketenregie de sturing op samenwerking.", "ketenregie"),
+    ],
+)
+def test_text_that_defines_the_term(text: str, term: str) -> None:
+    assert defines(text, term)
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("De integraliteit van de aanpak staat onder druk.", "integraliteit"),
+        # "is" as an auxiliary, not a definition.
+        ("Dit zorgt voor continuïteit totdat duurzame veiligheid is bereikt.", "duurzame veiligheid"),
+        ("In 2030 moet het landelijke toekomstscenario zijn ingevoerd.", "toekomstscenario"),
+    ],
+)
+def test_text_that_only_uses_the_term(text: str, term: str) -> None:
+    assert not defines(text, term)
+
+
+def _scored(*pairs: tuple[str, float]) -> list[Document]:
+    return [Document(id=f"doc#{i:04d}", content=text, score=score) for i, (text, score) in enumerate(pairs)]
+
+
+def test_booster_lifts_a_defining_passage_over_close_ones_only() -> None:
+    booster = DefinitionBooster(boost=0.5, rrf_k=60)
+    documents = _scored(
+        ("De regio werkt aan ketenregie in de aanpak van huiselijk geweld.", 2.0 / 62),
+        ("Ketenregie in de aanpak speelt overal een rol.", 2.0 / 63),
+        ("Ketenregie betekent dat één partij de hulp rond een gezin coördineert.", 2.0 / 64),
+    )
+    ranked = booster.run(documents=documents, query="Wat wordt bedoeld met ketenregie?")["documents"]
+    assert ranked[0].id == "doc#0002"
+    assert ranked[0].score == pytest.approx(2.0 / 64 + 0.5 / 61)
+    # A clearly better passage stays ahead of it.
+    far = _scored(
+        ("De regio werkt aan ketenregie.", 2.0 / 61), ("Ketenregie betekent coördinatie.", 1.0 / 90)
+    )
+    assert (
+        booster.run(documents=far, query="Wat wordt bedoeld met ketenregie?")["documents"][0].id == "doc#0000"
+    )
+    # Other questions keep the fused order.
+    same = booster.run(documents=documents, query="Welke acties kregen geen prioriteit?")["documents"]
+    assert [d.id for d in same] == [d.id for d in documents]
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Any:
+    component = text_embedder(Settings())
+    component.warm_up()
+    return component
+
+
+@pytest.mark.parametrize(("bonus", "quoted"), [(0.1, True), (0.0, False)])
+def test_answer_quotes_the_defining_sentence(embedder: Any, bonus: float, quoted: bool) -> None:
+    # The sentence that restates the question scores higher on similarity and terms; without the bonus the
+    # definition is left out of the answer.
+    question = "Wat wordt bedoeld met ketenregie in de aanpak van huiselijk geweld?"
+    passages = [
+        "De gemeente voert ketenregie in de aanpak van huiselijk geweld en kindermishandeling in de regio.",
+        "Ketenregie betekent dat één partij de samenwerking tussen alle hulpverleners rond een gezin coördineert.",
+    ]
+    answerer = ExtractiveAnswerer(
+        embedder=embedder, min_similarity=0.0, min_similarity_english=0.0, definition_bonus=bonus
+    )
+    documents = [
+        Document(id=f"doc#{i:04d}", content=text, meta={"document_id": "doc", "page": 1, "dense_score": 0.9})
+        for i, text in enumerate(passages)
+    ]
+    result = answerer.run(
+        query=question, documents=documents, query_embedding=embedder.run(text=question)["embedding"]
+    )
+    quotes = [c["quote"] for c in result["citations"]]
+    assert any(q.startswith("Ketenregie betekent") for q in quotes) is quoted
