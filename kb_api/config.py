@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         le=5.0,
         description="For 'Wat wordt bedoeld met X?': added to passages that define X, in top-rank RRF votes.",
     )
+    figure_boost: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=5.0,
+        description="For 'hoeveel' / 'welk deel' / 'wat is de bijdrage': added to passages with such a figure, in top-rank RRF votes.",
+    )
     max_query_chars: int = Field(
         default=1000, ge=50, le=10000, description="Longer queries are refused (422)."
     )

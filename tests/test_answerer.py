@@ -10,12 +10,11 @@ from haystack import Document
 
 from ingest.embedder import text_embedder
 from kb_api.config import Settings
+from kb_api.retrieval.answer_kinds import asks_for_money, has_amount
 from kb_api.retrieval.answerer import (
     ExtractiveAnswerer,
     _answer_kind,
-    _asks_for_money,
     _entity_bonuses,
-    _has_amount,
     _local_idf,
     _lower_case_words,
     _names_a_person,
@@ -162,13 +161,13 @@ def test_a_quote_does_not_run_on_into_a_heading(embedder: Any) -> None:
 
 
 def test_dates_years_list_numbers_and_references_are_not_amounts_but_written_numbers_are() -> None:
-    assert not _has_amount("10 februari 2026 D. Goutier")
-    assert not _has_amount("Per 1-1-2026 in 2024 en 2025, of tot 1 januari")
-    assert not _has_amount("1. Zie hoofdstuk 3 van het koersplan")
-    assert not _has_amount("We nemen dit ten aanzien van de raad in acht.")
-    assert _has_amount("In 2023 waren er 6.251 meldingen")
-    assert _has_amount("Totaal € 310.620,00")
-    assert _has_amount("samen met de tien gemeenten in de regio")
+    assert not has_amount("10 februari 2026 D. Goutier")
+    assert not has_amount("Per 1-1-2026 in 2024 en 2025, of tot 1 januari")
+    assert not has_amount("1. Zie hoofdstuk 3 van het koersplan")
+    assert not has_amount("We nemen dit ten aanzien van de raad in acht.")
+    assert has_amount("In 2023 waren er 6.251 meldingen")
+    assert has_amount("Totaal € 310.620,00")
+    assert has_amount("samen met de tien gemeenten in de regio")
 
 
 def test_a_comparison_quotes_each_region_it_names(embedder: Any) -> None:
@@ -288,10 +287,14 @@ def test_a_question_about_money_needs_a_sum_of_money(embedder: Any) -> None:
         ("Will the new approach cost more?", False),
         ("Hoeveel gemeenten dragen bij aan de kosten van de werkgroep?", False),
         ("Wie betaalt de personele kosten?", False),
+        # The verb asks for the price itself.
+        ("Wat kost het nieuwe programmateam per jaar?", True),
+        ("How much does the shelter cost per year?", True),
+        ("Wat kost de meeste tijd?", False),
     ],
 )
 def test_which_questions_ask_for_money(question: str, money: bool) -> None:
-    assert _asks_for_money(question) is money
+    assert asks_for_money(question) is money
 
 
 @pytest.mark.parametrize(

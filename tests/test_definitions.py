@@ -1,5 +1,5 @@
-"""Definition questions ("Wat wordt bedoeld met X?"): the passage and the sentence that say what X means come
-first. Retrieval boosts defining passages; the answerer prefers the defining sentence."""
+"""Definition questions ("Wat wordt bedoeld met X?"): the term asked about, text that defines it, and the
+answerer preferring the defining sentence (the passage boost is in test_answer_type_booster.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from haystack import Document
 from ingest.embedder import text_embedder
 from kb_api.config import Settings
 from kb_api.retrieval.answerer import ExtractiveAnswerer
-from kb_api.retrieval.definitions import DefinitionBooster, defined_term, defines
+from kb_api.retrieval.definitions import defined_term, defines
 
 
 @pytest.mark.parametrize(
@@ -77,32 +77,6 @@ def test_text_that_defines_the_term(text: str, term: str) -> None:
 )
 def test_text_that_only_uses_the_term(text: str, term: str) -> None:
     assert not defines(text, term)
-
-
-def _scored(*pairs: tuple[str, float]) -> list[Document]:
-    return [Document(id=f"doc#{i:04d}", content=text, score=score) for i, (text, score) in enumerate(pairs)]
-
-
-def test_booster_lifts_a_defining_passage_over_close_ones_only() -> None:
-    booster = DefinitionBooster(boost=0.5, rrf_k=60)
-    documents = _scored(
-        ("De regio werkt aan ketenregie in de aanpak van huiselijk geweld.", 2.0 / 62),
-        ("Ketenregie in de aanpak speelt overal een rol.", 2.0 / 63),
-        ("Ketenregie betekent dat één partij de hulp rond een gezin coördineert.", 2.0 / 64),
-    )
-    ranked = booster.run(documents=documents, query="Wat wordt bedoeld met ketenregie?")["documents"]
-    assert ranked[0].id == "doc#0002"
-    assert ranked[0].score == pytest.approx(2.0 / 64 + 0.5 / 61)
-    # A clearly better passage stays ahead of it.
-    far = _scored(
-        ("De regio werkt aan ketenregie.", 2.0 / 61), ("Ketenregie betekent coördinatie.", 1.0 / 90)
-    )
-    assert (
-        booster.run(documents=far, query="Wat wordt bedoeld met ketenregie?")["documents"][0].id == "doc#0000"
-    )
-    # Other questions keep the fused order.
-    same = booster.run(documents=documents, query="Welke acties kregen geen prioriteit?")["documents"]
-    assert [d.id for d in same] == [d.id for d in documents]
 
 
 @pytest.fixture(scope="module")

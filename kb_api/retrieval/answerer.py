@@ -17,9 +17,10 @@ import numpy as np
 from haystack import Document, component, default_to_dict
 
 from ingest.analysis import is_stopword, stem, terms, tokenize
-from ingest.cleaning import LIST_MARKER, NUMBERED_HEADING, is_list_item
+from ingest.cleaning import NUMBERED_HEADING, is_list_item
 from ingest.regions import REGION_ALIASES, canonical_municipality, municipality_pattern
 from ingest.splitting import heading_text
+from kb_api.retrieval.answer_kinds import YEAR, figure_kind
 from kb_api.retrieval.definitions import defined_term, defines
 from kb_api.retrieval.glossary import dutch_terms
 
@@ -28,22 +29,6 @@ _ABBREVIATION_END = re.compile(
 )
 
 
-_QUANTITY = re.compile(
-    r"\b(hoeveel|hoe ?veel|hoe hoog|welk(e)? (bedrag|percentage|aantal)|wat kost|how (many|much)|what (amount|percentage))\b",
-    re.IGNORECASE,
-)
-# The money word must be what is asked about ("Wat is de jaarlijkse bijdrage …", "How much does Oss
-# contribute"), not a word further on ("Hoeveel gemeenten dragen bij aan de kosten", "Wat is de
-# verdeelsleutel voor de kosten", "Wat is er besloten over de bijdrage").
-_MONEY_QUESTION = re.compile(
-    r"^(?:hoeveel|hoe hoog is (?:de|het)|wat (?:is|zijn|was|waren) (?:de|het)|wat (?:kost|kosten)|how much"
-    r"|what (?:is|are|was|were)(?: the)?)\s+(?:(?!(?:van|voor|aan|over|om|op|in|met|bij|of|for|to|on)\b)[\w'’-]+\s+){0,3}?"
-    r"(?:bijdrage\w*|budget\w*|begroting|bedrag\w*|kosten|kost|geld|subsidie\w*|contribut\w*|cost\w*|money|funding)\b",
-    re.IGNORECASE,
-)
-_SHARE_OF = re.compile(r"\b(?:percentage|procent|deel|aandeel|share|proportion|percent)\b", re.IGNORECASE)
-# A sum of money: a figure with a currency sign or word ("€ 2,1 miljoen", "6,8 mln euro"), not a bare "€".
-_MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(?:euro|EUR|mln|miljoen)\b", re.IGNORECASE)
 # "Wie is de burgemeester …" asks for a person. Roles that another role or an organisation can answer
 # ("Wie is de voorzitter?" - "onze burgemeester"; "de leden" - organisations) are left out.
 _PERSON_QUESTION = re.compile(
@@ -61,31 +46,6 @@ _MUNICIPALITY_QUESTION = re.compile(
 )
 _MUNICIPALITY = municipality_pattern()
 _LOWER_WORD = re.compile(r"(?<![\w-])[a-zà-ÿ]{3,}(?![\w-])")
-_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
-_MONTHS = (
-    "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
-    "|january|february|march|may|june|july|august|october"
-)
-# Written-out numbers. Not "ten" (Dutch "ten aanzien van", "ten minste") and not "in acht nemen".
-_NUMBER_WORD = re.compile(
-    r"\b(?:twee|drie|vier|vijf|zes|zeven|(?<!in )acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien"
-    r"|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig|honderd"
-    r"|duizend|miljoen|two|three|four|five|six|seven|eight|nine|eleven|twelve|twenty|thirty|forty|fifty|hundred"
-    r"|thousand|million|half|helft|kwart)\b",
-    re.IGNORECASE,
-)
-_DATE = re.compile(
-    rf"\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}\b"
-    r"|\b\d{1,2}-\d{1,2}-\d{4}\b",
-    re.IGNORECASE,
-)
-# A number that refers to a part of a document, not a quantity ("hoofdstuk 3", "bijlage 1", "fase 2").
-_REFERENCE_NUMBER = re.compile(
-    r"\b(?:hoofdstuk|artikel|paragraaf|bijlage|pagina|fase|stap|punt|chapter|article|annex|page|phase|step)"
-    r"\s+\d+(?:\.\d+)*",
-    re.IGNORECASE,
-)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 # A sentence that leans on the one before it ("Deze ontwikkeling is echter stil komen te liggen …", "Dit
 # betekent …", "Het betreft …") belongs in the same quote: it often holds what the first one only announces.
 _CONTINUES = re.compile(r"^(het betreft|het gaat om|dat zijn|namelijk|zij|deze|dit)\b", re.IGNORECASE)
@@ -239,10 +199,11 @@ def _answer_kind(question: str, passages: list[Document] | None = None) -> Calla
     """A test that a quote (with the municipality of its document) holds the kind of answer the question asks
     for, or None when any will do. ``passages``: the candidates, whose lower-case words tell ordinary
     capitalised words from names."""
-    if _asks_for_money(question):
-        return lambda text, place: bool(_MONEY.search(text))
-    if _QUANTITY.search(question):
-        return lambda text, place: _has_amount(text)
+    # No share kind here: it would make "Welk deel van de Kampsingel …" (a street) abstain. Passage ranking
+    # uses it, as a boost that cannot refuse an answer.
+    figure = figure_kind(question, shares=False)
+    if figure is not None:
+        return lambda text, place: figure(text)
     asked = _municipalities(question)
     if _PERSON_QUESTION.search(question):
         # "Wie is de burgemeester van Zevenaar?": a name, in a sentence or a document about the place asked about.
@@ -316,24 +277,9 @@ def _lower_case_words(passages: list[Document]) -> frozenset[str]:
     return frozenset(w for doc in passages for w in _LOWER_WORD.findall(doc.content or ""))
 
 
-def _asks_for_money(question: str) -> bool:
-    """Whether the question asks what something costs or amounts to ("Wat is de bijdrage van Boekel?",
-    "What is Moviera's budget?"), not for a share of it ("What percentage of the costs …")."""
-    return bool(_MONEY_QUESTION.search(question)) and not _SHARE_OF.search(question)
-
-
 def _region_terms(regions: list[str]) -> set[str]:
     """The terms of every name under which the ``regions`` are known ("Noordoost-Brabant", "NOB", …)."""
     return {t for alias, region in REGION_ALIASES.items() if region in regions for t in terms(alias)}
-
-
-def _has_amount(text: str) -> bool:
-    """Whether ``text`` holds an amount or count: a figure that is not a year, a date, a list number or a
-    reference ("hoofdstuk 3"), or a number written out ("tien gemeenten", "zeventig procent")."""
-    if _NUMBER_WORD.search(text):
-        return True
-    text = _REFERENCE_NUMBER.sub(" ", _DATE.sub(" ", LIST_MARKER.sub("", text, count=1)))
-    return any(not _YEAR.fullmatch(m.group()) for m in _FIGURE.finditer(text))
 
 
 def _covers(first: Unit, end: int, other: Unit) -> bool:
@@ -491,7 +437,7 @@ class ExtractiveAnswerer:
             # The question says what kind of thing answers it: a figure ("hoeveel"), a sum of money ("wat is de
             # bijdrage"), a person's name ("wie is de burgemeester"), a municipality ("welke gemeenten").
             # A year asked about must be that figure's year: in the sentence, its lead-in or its section.
-            years = set(_YEAR.findall(query))
+            years = set(YEAR.findall(query))
             fitting = [
                 i
                 for i in order
@@ -499,7 +445,7 @@ class ExtractiveAnswerer:
                     self._quote_text(units[i], all_units, top),
                     top[units[i].passage_rank].meta.get("municipality") or "",
                 )
-                and years <= set(_YEAR.findall(self._context(units[i], all_units, top)))
+                and years <= set(YEAR.findall(self._context(units[i], all_units, top)))
             ]
             if not fitting or scores[fitting[0]] < max(scores) - 0.06:
                 return self._abstain(language)

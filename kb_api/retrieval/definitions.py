@@ -1,18 +1,15 @@
-"""Definition questions ("Wat wordt bedoeld met integraliteit?"): passages that define the term come first.
+"""Definition questions ("Wat wordt bedoeld met integraliteit?"): the term asked about, and whether a text
+defines it.
 
 Such a question shares its context words ("in de aanpak van geweld in afhankelijkheidsrelaties") with
 most of the corpus, and passages that use the term often outnumber the one that says what it means. A
-passage that writes "integraliteit betekent …" or "onder integraliteit verstaan we …" is what the user
-asked for, so it gets a fixed boost on top of its fused score.
+passage or sentence that writes "integraliteit betekent …" or "onder integraliteit verstaan we …" is what
+the user asked for.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from typing import Any
-
-from haystack import Document, component, default_from_dict, default_to_dict
 
 from ingest.analysis import is_stopword
 
@@ -73,39 +70,3 @@ def defines(text: str, term: str) -> bool:
         rf"|\b(?:verstaan|bedoelen)\s+(?:we|wij)\s+(?:onder|met)\s+(?:de\s+|het\s+)?{t}"
     )
     return re.search(pattern, text, re.IGNORECASE) is not None
-
-
-@component
-class DefinitionBooster:
-    """Moves passages that define the term of a definition question up the fused ranking.
-
-    ``boost`` is in units of one top-ranked RRF vote (``1 / (rrf_k + 1)``): 0.5 lifts a defining passage
-    over others that are a few ranks ahead of it, not over a clearly better one.
-    """
-
-    def __init__(self, *, boost: float = 0.5, rrf_k: int = 60) -> None:
-        self.boost = boost
-        self.rrf_k = rrf_k
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(self, boost=self.boost, rrf_k=self.rrf_k)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DefinitionBooster:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
-
-    @component.output_types(documents=list[Document])
-    def run(self, documents: list[Document], query: str) -> dict[str, list[Document]]:
-        """``documents`` re-sorted by score, defining passages boosted; unchanged for other questions."""
-        term = defined_term(query)
-        if term is None or self.boost == 0:
-            return {"documents": documents}
-        extra = self.boost / (self.rrf_k + 1)
-        boosted = []
-        for doc in documents:
-            if defines(doc.content or "", term):
-                doc = replace(doc, score=(doc.score or 0.0) + extra)
-            boosted.append(doc)
-        return {"documents": sorted(boosted, key=lambda d: -(d.score or 0.0))}

@@ -14,7 +14,7 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from ingest.embedder import text_embedder
 from ingest.sparse import DutchSparseTextEmbedder
 from kb_api.config import Settings
-from kb_api.retrieval.definitions import DefinitionBooster
+from kb_api.retrieval.answer_type_booster import AnswerTypeBooster
 from kb_api.retrieval.grouping import DuplicateGrouper
 from kb_api.retrieval.hybrid_retriever import WeightedHybridRetriever
 from kb_api.retrieval.query_analyzer import QueryAnalyzer
@@ -43,9 +43,14 @@ def build_query_pipeline(settings: Settings, store: QdrantDocumentStore, mode: M
         pipe.connect("dense.embedding", "retriever.query_embedding")
         pipe.connect("sparse.sparse_embedding", "retriever.query_sparse_embedding")
         pipe.add_component(
-            "definitions", DefinitionBooster(boost=settings.definition_boost, rrf_k=settings.rrf_k)
+            "answer_type",
+            AnswerTypeBooster(
+                definition_boost=settings.definition_boost,
+                figure_boost=settings.figure_boost,
+                rrf_k=settings.rrf_k,
+            ),
         )
-        pipe.connect("retriever.documents", "definitions.documents")
+        pipe.connect("retriever.documents", "answer_type.documents")
     elif mode == "dense":
         pipe.add_component("retriever", QdrantEmbeddingRetriever(document_store=store))
         pipe.connect("dense.embedding", "retriever.query_embedding")
@@ -53,7 +58,7 @@ def build_query_pipeline(settings: Settings, store: QdrantDocumentStore, mode: M
         pipe.add_component("retriever", QdrantSparseEmbeddingRetriever(document_store=store))
         pipe.connect("sparse.sparse_embedding", "retriever.query_sparse_embedding")
     pipe.add_component("grouper", DuplicateGrouper())
-    pipe.connect("definitions.documents" if mode == "hybrid" else "retriever.documents", "grouper.documents")
+    pipe.connect("answer_type.documents" if mode == "hybrid" else "retriever.documents", "grouper.documents")
     return pipe
 
 
@@ -67,6 +72,6 @@ def pipeline_inputs(pipe: Pipeline, query: str, filters: dict | None, top_k: int
         data["sparse"] = {"text": query}
     if "analyzer" in names:
         data["analyzer"] = {"query": query}
-    if "definitions" in names:
-        data["definitions"] = {"query": query}
+    if "answer_type" in names:
+        data["answer_type"] = {"query": query}
     return data

@@ -1,0 +1,111 @@
+"""What kind of figure a question asks for, and whether a text holds one: an amount ("hoeveel"), a sum of
+money ("wat is de bijdrage"), a share ("welk deel", "what percentage"). Used to choose answer sentences and
+to rank the passages that can answer such a question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ingest.cleaning import LIST_MARKER
+
+_QUANTITY = re.compile(
+    r"\b(hoeveel|hoe ?veel|hoe hoog|welk(e)? (bedrag|percentage|aantal)|wat kost|how (many|much)|what (amount|percentage))\b",
+    re.IGNORECASE,
+)
+# The money word must be what is asked about ("Wat is de jaarlijkse bijdrage …", "How much does Oss
+# contribute"), not a word further on ("Hoeveel gemeenten dragen bij aan de kosten", "Wat is de
+# verdeelsleutel voor de kosten", "Wat is er besloten over de bijdrage").
+_MONEY_QUESTION = re.compile(
+    r"^(?:hoeveel|hoe hoog is (?:de|het)|wat (?:is|zijn|was|waren) (?:de|het)|wat (?:kost|kosten)|how much"
+    r"|what (?:is|are|was|were)(?: the)?)\s+(?:(?!(?:van|voor|aan|over|om|op|in|met|bij|of|for|to|on)\b)[\w'’-]+\s+){0,3}?"
+    r"(?:bijdrage\w*|budget\w*|begroting|bedrag\w*|kosten|kost|geld|subsidie\w*|contribut\w*|cost\w*|money|funding)\b",
+    re.IGNORECASE,
+)
+# "Wat kost het programmateam?", "How much will it cost?": the verb itself asks for a sum of money.
+_PRICE_QUESTION = re.compile(
+    r"^(?!.*\b(?:tijd|moeite|energie|time|effort)\b)"
+    r"(?:(?:wat|hoeveel)\s+kost(?:en|te|ten)?\b|(?:what|how\s+much)\s+(?:does|do|did|will|would)\s+.+\bcost\b)",
+    re.IGNORECASE,
+)
+_SHARE_OF = re.compile(r"\b(?:percentage|procent|deel|aandeel|share|proportion|percent)\b", re.IGNORECASE)
+_SHARE_QUESTION = re.compile(
+    r"\b(?:welk(?:e)?\s+(?:deel|aandeel|percentage)|hoeveel\s+procent|hoe\s+groot\s+(?:is\s+)?het\s+aandeel"
+    r"|what\s+(?:share|proportion|percentage|part)|which\s+(?:share|proportion|part)|how\s+many\s+percent)\b",
+    re.IGNORECASE,
+)
+_SHARE = re.compile(
+    r"\d\s*%|\b(?:procent|percent|helft|kwart|half)\b"
+    r"|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|\d+)\s+(?:op|van\s+de)\s+(?:tien|honderd|\d+)\b",
+    re.IGNORECASE,
+)
+# A sum of money: a figure with a currency sign or word ("€ 2,1 miljoen", "6,8 mln euro"), not a bare "€".
+_MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(?:euro|EUR|mln|miljoen)\b", re.IGNORECASE)
+_FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
+_MONTHS = (
+    "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
+    "|january|february|march|may|june|july|august|october"
+)
+# Written-out numbers. Not "ten" (Dutch "ten aanzien van", "ten minste") and not "in acht nemen".
+_NUMBER_WORD = re.compile(
+    r"\b(?:twee|drie|vier|vijf|zes|zeven|(?<!in )acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien"
+    r"|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig|honderd"
+    r"|duizend|miljoen|two|three|four|five|six|seven|eight|nine|eleven|twelve|twenty|thirty|forty|fifty|hundred"
+    r"|thousand|million|half|helft|kwart)\b",
+    re.IGNORECASE,
+)
+_DATE = re.compile(
+    rf"\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}\b"
+    r"|\b\d{1,2}-\d{1,2}-\d{4}\b",
+    re.IGNORECASE,
+)
+# A number that refers to a part of a document, not a quantity ("hoofdstuk 3", "bijlage 1", "fase 2").
+_REFERENCE_NUMBER = re.compile(
+    r"\b(?:hoofdstuk|artikel|paragraaf|bijlage|pagina|fase|stap|punt|chapter|article|annex|page|phase|step)"
+    r"\s+\d+(?:\.\d+)*",
+    re.IGNORECASE,
+)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def asks_for_money(question: str) -> bool:
+    """Whether the question asks what something costs or amounts to ("Wat is de bijdrage van Boekel?",
+    "What is Moviera's budget?"), not for a share of it ("What percentage of the costs …")."""
+    asks = _MONEY_QUESTION.search(question) or _PRICE_QUESTION.search(question)
+    return bool(asks) and not _SHARE_OF.search(question)
+
+
+def asks_for_share(question: str) -> bool:
+    """Whether the question asks for a share ("Welk deel van de meldingen …", "What percentage of …")."""
+    return _SHARE_QUESTION.search(question) is not None
+
+
+def has_amount(text: str) -> bool:
+    """Whether ``text`` holds an amount or count: a figure that is not a year, a date, a list number or a
+    reference ("hoofdstuk 3"), or a number written out ("tien gemeenten", "zeventig procent")."""
+    if _NUMBER_WORD.search(text):
+        return True
+    text = _REFERENCE_NUMBER.sub(" ", _DATE.sub(" ", LIST_MARKER.sub("", text, count=1)))
+    return any(not YEAR.fullmatch(m.group()) for m in _FIGURE.finditer(text))
+
+
+def has_money(text: str) -> bool:
+    """Whether ``text`` holds a sum of money ("€ 310.620,00", "6,8 mln euro")."""
+    return _MONEY.search(text) is not None
+
+
+def has_share(text: str) -> bool:
+    """Whether ``text`` holds a share: a percentage, "procent", "de helft", "drie van de tien"."""
+    return _SHARE.search(text) is not None
+
+
+def figure_kind(question: str, *, shares: bool = True) -> Callable[[str], bool] | None:
+    """The test a text must pass to hold the figure ``question`` asks for, or None when it asks for no figure:
+    a share (when ``shares``), else a sum of money, else any amount."""
+    if shares and asks_for_share(question):
+        return has_share
+    if asks_for_money(question):
+        return has_money
+    if _QUANTITY.search(question):
+        return has_amount
+    return None
