@@ -19,7 +19,13 @@ from ingest.regions import REGION_ALIASES, canonical_region
 from ingest.store import count_passages, iter_passages, stored_documents
 from kb_api.config import Settings
 from kb_api.errors import DocumentNotFoundError, InvalidQueryError
-from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities, missing_from, text_with_context
+from kb_api.retrieval.answerer import (
+    ExtractiveAnswerer,
+    key_entities,
+    lower_case_words,
+    missing_from,
+    text_with_context,
+)
 from kb_api.retrieval.pipeline import MODES, Mode, build_query_pipeline, pipeline_inputs
 
 logger = logging.getLogger(__name__)
@@ -107,6 +113,7 @@ class SearchService:
         self._answerer: ExtractiveAnswerer | None = None
         self._known: dict[str, dict[str, str]] | None = None
         self._corpus_terms: set[str] | None = None
+        self._common_words: frozenset[str] | None = None
         self._cached_count: int | None = None
         self._timer = _Timer()
         self._lock = threading.Lock()
@@ -139,6 +146,7 @@ class SearchService:
         """Forget cached document metadata and vocabulary (call after ingestion)."""
         self._known = None
         self._corpus_terms = None
+        self._common_words = None
 
     def _refresh_if_changed(self) -> None:
         """Drop the caches when the store changed underneath (another process ingested into a Qdrant server)."""
@@ -150,11 +158,26 @@ class SearchService:
     def corpus_terms(self) -> set[str]:
         """Every term (stem) that occurs in a stored passage or its metadata, to recognise unknown names."""
         if self._corpus_terms is None:
-            vocabulary: set[str] = set()
-            for passage in iter_passages(self.store):
-                vocabulary.update(terms(text_with_context(passage)))
-            self._corpus_terms = vocabulary
+            self._read_vocabulary()
+        assert self._corpus_terms is not None
         return self._corpus_terms
+
+    def corpus_common_words(self) -> frozenset[str]:
+        """Every word a stored passage writes in lower case, to tell titles ("Samen Veilig") from names."""
+        if self._common_words is None:
+            self._read_vocabulary()
+        assert self._common_words is not None
+        return self._common_words
+
+    def _read_vocabulary(self) -> None:
+        """Read the corpus vocabulary in one pass over the stored passages."""
+        vocabulary: set[str] = set()
+        contents: list[str] = []
+        for passage in iter_passages(self.store):
+            vocabulary.update(terms(text_with_context(passage)))
+            contents.append(passage.content or "")
+        self._corpus_terms = vocabulary
+        self._common_words = lower_case_words(contents)
 
     def known_values(self) -> dict[str, dict[str, str]]:
         """Stored values per filter field, keyed by their lower-case form (for case-insensitive filters)."""
@@ -298,6 +321,7 @@ class SearchService:
             missing_entities=missing_from(key_entities(query), self.corpus_terms()),
             query_terms=outcome.query_terms,
             regions=regions,
+            common_words=self.corpus_common_words(),
         )
         timings = dict(outcome.timings_ms)
         timings["answer"] = (time.perf_counter() - answer_start) * 1000

@@ -16,8 +16,8 @@ from kb_api.retrieval.answerer import (
     _answer_kind,
     _entity_bonuses,
     _local_idf,
-    _lower_case_words,
     _names_a_person,
+    lower_case_words,
     split_units,
 )
 
@@ -258,6 +258,19 @@ def test_a_sentence_cut_by_a_page_break_is_one_unit() -> None:
     assert all(text[u.start : u.end] == u.text for u in units)
     money = split_units("Het totale jaarbudget betreft €\n6,8 mln. per jaar.", 0)
     assert [u.text for u in money] == ["Het totale jaarbudget betreft €\n6,8 mln. per jaar."]
+    # A name cut at the line end ("Samen" / "Veilig") goes on too; a letterhead label or a table row does not.
+    name = split_units(
+        "Het plan komt in 2024. De gemeente Zevenaar is bezig met het opstellen van een lokaal uitvoeringsplan Samen\nVeilig 2024-2026. Dat komt.",
+        0,
+    )
+    assert [u.text for u in name][1:] == [
+        "De gemeente Zevenaar is bezig met het opstellen van een lokaal uitvoeringsplan Samen\nVeilig 2024-2026.",
+        "Dat komt.",
+    ]
+    letterhead = split_units("Van : College van Burgemeester en Wethouders\nBetreft: Raadsmemo Koersplan", 0)
+    assert len(letterhead) == 2
+    rows = split_units("Boekel 11030 1,78% € 0,00 € 5.518,00\nMaashorst 58362 9,43% € 0,00 € 29.233,00", 0)
+    assert len(rows) == 2
 
 
 def test_an_entity_named_in_every_candidate_sentence_earns_no_bonus() -> None:
@@ -370,6 +383,27 @@ def test_a_person_of_another_place_does_not_answer(embedder: Any) -> None:
     assert not _ask(embedder, "Wie is de burgemeester van Zevenaar?", passages)["answerable"]
 
 
+@pytest.mark.parametrize(
+    ("corpus_words", "answerable"), [(frozenset({"samen", "veilig"}), False), (None, True)]
+)
+def test_a_title_the_corpus_also_writes_in_lower_case_is_no_name(
+    embedder: Any, corpus_words: frozenset[str] | None, answerable: bool
+) -> None:
+    # Among the candidates alone "Samen Veilig" looks like a name; the corpus writes both words in lower case.
+    question = "Wie is de burgemeester van Zevenaar?"
+    passage = "De gemeente Zevenaar is bezig met het opstellen van een lokaal uitvoeringsplan Samen Veilig 2024-2026."
+    answerer = ExtractiveAnswerer(embedder=embedder, min_similarity=0.0, min_similarity_english=0.0)
+    result = answerer.run(
+        query=question,
+        documents=[
+            Document(id="d#0000", content=passage, meta={"document_id": "d", "page": 1, "dense_score": 0.9})
+        ],
+        query_embedding=embedder.run(text=question)["embedding"],
+        common_words=corpus_words,
+    )
+    assert result["answerable"] is answerable
+
+
 def test_an_entity_most_candidate_passages_mention_is_not_required_in_the_quote() -> None:
     def doc(text: str) -> Document:
         return Document(content=text, meta={"document_id": "d"})
@@ -390,7 +424,7 @@ def test_capitalised_ordinary_words_are_not_a_name() -> None:
     passage = (
         "In de regio kreeg de Werkgroep Huiselijk Geweld de opdracht; de werkgroep pakt huiselijk geweld aan."
     )
-    common = _lower_case_words([Document(content=passage)])
+    common = lower_case_words([passage])
     assert not _names_a_person(passage, common)
     assert _names_a_person("Paul van den Hurk (Meierijstad), Lucie Huijs (Vught).", common)
     for name in ("Mirjam Wijnen-van den Broek", "Noëlle de Kluiver-Goverde", "Özlem Yılmaz", "F.T. de Jonge"):

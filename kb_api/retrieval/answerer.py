@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,6 +138,19 @@ def _sentence_spans(line: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _name_goes_on(line: str, next_line: str) -> bool:
+    """Whether a sentence line ends inside a name that the next line finishes ("… een lokaal uitvoeringsplan
+    Samen" / "Veilig 2024-2026."): the line has at least six words and ends in a title-case word, and the next
+    starts with one that is not a label ("Betreft:")."""
+    words, following = line.split(), next_line.split()
+    return (
+        len(words) >= 6
+        and _title_case(words[-1])
+        and _title_case(following[0].rstrip(",;"))
+        and not following[0].endswith(":")
+    )
+
+
 def split_units(text: str, rank: int) -> list[Unit]:
     """Sentences, list items and table rows of a passage, with exact offsets and their line numbers."""
     units: list[Unit] = []
@@ -162,12 +175,16 @@ def split_units(text: str, rank: int) -> list[Unit]:
                 # A line that goes on in lower case was not a heading, whatever it looked like on its own.
                 and not (_CAPTION.match(prev.text) or NUMBERED_HEADING.match(prev.text))
                 and not is_label
-                and (stripped[0].islower() or (prev.text.endswith("€") and stripped[0].isdigit()))
+                and (
+                    stripped[0].islower()
+                    or (prev.text.endswith("€") and stripped[0].isdigit())
+                    or (not prev.label and _name_goes_on(prev.text, stripped))
+                )
                 and not prev.text.endswith((".", "!", "?", ":", ";"))
                 and not is_list_item(stripped)
             ):
-                # A sentence cut by a page break ("… die door acute" / "geweldsdreiging …", "betreft €" / "6,8 mln")
-                # is one unit.
+                # A sentence cut by a page break ("… die door acute" / "geweldsdreiging …", "betreft €" / "6,8 mln",
+                # "… uitvoeringsplan Samen" / "Veilig 2024-2026.") is one unit.
                 end = start + len(stripped)
                 units[-1] = Unit(rank, prev.start, end, text[prev.start : end], number)
                 continue
@@ -195,10 +212,12 @@ def _entity_bonuses(entities: list[set[str]], unit_stems: list[set[str]]) -> lis
     return bonuses
 
 
-def _answer_kind(question: str, passages: list[Document] | None = None) -> Callable[[str, str], bool] | None:
+def _answer_kind(
+    question: str, passages: list[Document] | None = None, common_words: frozenset[str] = frozenset()
+) -> Callable[[str, str], bool] | None:
     """A test that a quote (with the municipality of its document) holds the kind of answer the question asks
-    for, or None when any will do. ``passages``: the candidates, whose lower-case words tell ordinary
-    capitalised words from names."""
+    for, or None when any will do. ``passages`` (the candidates) and ``common_words`` (the corpus) give the
+    words written in lower case, which tell ordinary capitalised words ("Samen Veilig") from names."""
     # No share kind here: it would make "Welk deel van de Kampsingel …" (a street) abstain. Passage ranking
     # uses it, as a boost that cannot refuse an answer.
     figure = figure_kind(question, shares=False)
@@ -207,7 +226,7 @@ def _answer_kind(question: str, passages: list[Document] | None = None) -> Calla
     asked = _municipalities(question)
     if _PERSON_QUESTION.search(question):
         # "Wie is de burgemeester van Zevenaar?": a name, in a sentence or a document about the place asked about.
-        common_words = _lower_case_words(passages or [])
+        common_words = lower_case_words(doc.content or "" for doc in passages or []) | common_words
         return lambda text, place: (
             _names_a_person(text, common_words) and asked <= _municipalities(f"{text} {place}")
         )
@@ -272,9 +291,9 @@ def _capitalised_runs(text: str) -> list[list[str]]:
     return [run for run in runs if run]
 
 
-def _lower_case_words(passages: list[Document]) -> frozenset[str]:
-    """The words written in lower case somewhere in ``passages``: ordinary words, not names."""
-    return frozenset(w for doc in passages for w in _LOWER_WORD.findall(doc.content or ""))
+def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words written in lower case somewhere in ``texts``: ordinary words, not names."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
 
 
 def _region_terms(regions: list[str]) -> set[str]:
@@ -377,12 +396,15 @@ class ExtractiveAnswerer:
         missing_entities: list[str] | None = None,
         query_terms: list[str] | None = None,
         regions: list[str] | None = None,
+        common_words: frozenset[str] | None = None,
     ) -> dict[str, Any]:
         """Answer ``query`` from ``documents`` (ranked passages) or abstain.
 
         ``query_terms``: the terms matched against sentences, when they differ from the query's own (for an
         English question: its words plus their Dutch glossary terms); by default the terms of ``query``. ``regions``: the regions a
         comparison question is about; the answer then quotes each of them when the passages allow.
+        ``common_words``: the words the corpus writes in lower case, so that a title ("Samen Veilig") is not
+        taken for a person's name; by default those of ``documents`` only.
 
         Abstains when the question names something the corpus never mentions (``missing_entities``), when
         the best passage is not similar enough, when the chosen sentences' passages do not mention the
@@ -432,7 +454,7 @@ class ExtractiveAnswerer:
                 s + self.definition_bonus * defines(u.text, term) for s, u in zip(scores, units, strict=True)
             ]
         order = sorted(range(len(units)), key=lambda i: -scores[i])
-        answer_kind = _answer_kind(query, top)
+        answer_kind = _answer_kind(query, top, common_words or frozenset())
         if answer_kind is not None:
             # The question says what kind of thing answers it: a figure ("hoeveel"), a sum of money ("wat is de
             # bijdrage"), a person's name ("wie is de burgemeester"), a municipality ("welke gemeenten").
