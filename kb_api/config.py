@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         le=5.0,
         description="For 'Wat wordt bedoeld met X?': added to passages that define X, in top-rank RRF votes.",
     )
+    answer_definition_bonus: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="For 'Wat wordt bedoeld met X?': added to the score of answer sentences that define X.",
+    )
     figure_boost: float = Field(
         default=0.25,
         ge=0.0,

@@ -139,6 +139,7 @@ class SearchService:
                 embedder=pipe.get_component("dense"),
                 min_similarity=self.settings.answer_min_similarity,
                 min_similarity_english=self.settings.answer_min_similarity_english,
+                definition_bonus=self.settings.answer_definition_bonus,
             )
         self.corpus_terms()
 

@@ -19,26 +19,32 @@ _QUANTITY = re.compile(
 _MONEY_QUESTION = re.compile(
     r"^(?:hoeveel|hoe hoog is (?:de|het)|wat (?:is|zijn|was|waren) (?:de|het)|wat (?:kost|kosten)|how much"
     r"|what (?:is|are|was|were)(?: the)?)\s+(?:(?!(?:van|voor|aan|over|om|op|in|met|bij|of|for|to|on)\b)[\w'’-]+\s+){0,3}?"
-    r"(?:bijdrage\w*|budget\w*|begroting|bedrag\w*|kosten|kost|geld|subsidie\w*|contribut\w*|cost\w*|money|funding)\b",
+    r"(?:\w*bijdrage\w*|\w*budget\w*|begroting|bedrag\w*|kosten|kost|geld|subsidie\w*|contribut\w*|cost\w*|money|funding)\b",
     re.IGNORECASE,
 )
 # "Wat kost het programmateam?", "How much will it cost?": the verb itself asks for a sum of money.
 _PRICE_QUESTION = re.compile(
-    r"^(?!.*\b(?:tijd|moeite|energie|time|effort)\b)"
-    r"(?:(?:wat|hoeveel)\s+kost(?:en|te|ten)?\b|(?:what|how\s+much)\s+(?:does|do|did|will|would)\s+.+\bcost\b)",
+    r"^(?:(?:wat|hoeveel)\s+kost(?:en|te|ten)?\b|(?:what|how\s+much)\s+(?:does|do|did|will|would)\s+.+\bcost\b)",
     re.IGNORECASE,
 )
 _SHARE_OF = re.compile(r"\b(?:percentage|procent|deel|aandeel|share|proportion|percent)\b", re.IGNORECASE)
+# "In welk deel van de regio …" asks where, not how large a share.
 _SHARE_QUESTION = re.compile(
-    r"\b(?:welk(?:e)?\s+(?:deel|aandeel|percentage)|hoeveel\s+procent|hoe\s+groot\s+(?:is\s+)?het\s+aandeel"
-    r"|what\s+(?:share|proportion|percentage|part)|which\s+(?:share|proportion|part)|how\s+many\s+percent)\b",
+    r"(?<!\bin\s)\b(?:welk(?:e)?\s+(?:deel|gedeelte|aandeel|percentage)|hoeveel\s+procent"
+    r"|(?:wat|hoe\s+groot)\s+is\s+het\s+(?:percentage|aandeel)|hoe\s+groot\s+is\s+het\s+deel"
+    r"|what\s+(?:share|proportion|percentage|fraction)|what\s+is\s+the\s+(?:share|proportion|percentage)"
+    r"|which\s+(?:share|proportion)|how\s+(?:big|large)\s+is\s+the\s+(?:share|proportion)|how\s+many\s+percent)\b"
+    r"|['’]s\s+share\b",
     re.IGNORECASE,
 )
+_SMALL_NUMBER = r"(?:één|eén|een|twee|drie|vier|vijf|zes|zeven|acht|negen|tien|\d+)"
 _SHARE = re.compile(
-    r"\d\s*%|\b(?:procent|percent|helft|kwart|half)\b"
-    r"|\b(?:een|twee|drie|vier|vijf|zes|zeven|acht|negen|\d+)\s+(?:op|van\s+de)\s+(?:tien|honderd|\d+)\b",
+    r"\d\s*%|\b(?:procent|percent|pct|procentpunt\w*|helft|kwart|derde)\b"
+    rf"|\b{_SMALL_NUMBER}\s+(?:op|van)\s+(?:de\s+)?(?:{_SMALL_NUMBER}|elf|twaalf|twintig|dertig|veertig|vijftig|honderd|duizend)\b",
     re.IGNORECASE,
 )
+# "Hoeveel tijd kost …", "Wat kost de meeste moeite?": effort, not money or a count.
+_EFFORT = re.compile(r"\b(?:tijd|moeite|energie|time|effort)\b", re.IGNORECASE)
 # A sum of money: a figure with a currency sign or word ("€ 2,1 miljoen", "6,8 mln euro"), not a bare "€".
 _MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(?:euro|EUR|mln|miljoen)\b", re.IGNORECASE)
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
@@ -72,7 +78,12 @@ def asks_for_money(question: str) -> bool:
     """Whether the question asks what something costs or amounts to ("Wat is de bijdrage van Boekel?",
     "What is Moviera's budget?"), not for a share of it ("What percentage of the costs …")."""
     asks = _MONEY_QUESTION.search(question) or _PRICE_QUESTION.search(question)
-    return bool(asks) and not _SHARE_OF.search(question)
+    return bool(asks) and not _SHARE_OF.search(question) and not _costs_effort(question)
+
+
+def _costs_effort(question: str) -> bool:
+    """Whether the question asks what something costs in time or effort ("Hoeveel tijd kost …")."""
+    return bool(_EFFORT.search(question) and re.search(r"\b(?:kost\w*|cost\w*)\b", question, re.IGNORECASE))
 
 
 def asks_for_share(question: str) -> bool:
@@ -95,13 +106,17 @@ def has_money(text: str) -> bool:
 
 
 def has_share(text: str) -> bool:
-    """Whether ``text`` holds a share: a percentage, "procent", "de helft", "drie van de tien"."""
-    return _SHARE.search(text) is not None
+    """Whether ``text`` holds a share: a percentage, "procent", "de helft", "een derde", "één op de drie",
+    "drie van de tien"; not a reference ("stap 3 van de 10", "hoofdstuk 2 van de 10")."""
+    return _SHARE.search(_REFERENCE_NUMBER.sub(" ", text)) is not None
 
 
 def figure_kind(question: str, *, shares: bool = True) -> Callable[[str], bool] | None:
     """The test a text must pass to hold the figure ``question`` asks for, or None when it asks for no figure:
-    a share (when ``shares``), else a sum of money, else any amount."""
+    a share (when ``shares``), else a sum of money, else any amount. What something costs in time or effort
+    ("Hoeveel tijd kost …", "Wat kost de meeste moeite?") is no figure question."""
+    if _costs_effort(question):
+        return None
     if shares and asks_for_share(question):
         return has_share
     if asks_for_money(question):

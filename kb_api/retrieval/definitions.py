@@ -12,22 +12,29 @@ from __future__ import annotations
 import re
 
 from ingest.analysis import is_stopword
+from kb_api.retrieval.answer_kinds import figure_kind
 
-# What follows these openings is the term asked about.
+# What follows these openings is the term asked about. "Wat is / what is" opens most questions of any kind,
+# so for those the term must stand alone (see ``_COMPLEMENT``).
 _DEFINITION_QUESTION = re.compile(
-    r"^(?:wat\s+(?:wordt|worden)\s+(?:er\s+)?(?:bedoeld|verstaan)\s+(?:met|onder)"
+    r"^(?:en\s+)?(?:"
+    r"(?P<meant>wat\s+(?:wordt|worden)\s+(?:er\s+)?(?:bedoeld|verstaan)\s+(?:met|onder)"
     r"|wat\s+(?:verstaat|verstaan|bedoelt|bedoelen)\s+(?:[\w'’-]+\s+){0,3}?(?:onder|met)"
-    r"|wat\s+(?:is|zijn|betekent|betekenen)"
-    r"|wat\s+houdt|wat\s+houden"
-    r"|what\s+is\s+meant\s+by|what\s+(?:is|are)|what\s+does"
+    r"|wat\s+(?:betekent|betekenen)|wat\s+(?:houdt|houden)"
+    r"|wat\s+(?:is|zijn)\s+(?:de\s+)?(?:betekenis|definitie)\s+van"
+    r"|what\s+is\s+meant\s+by|what\s+(?:is|are)\s+(?:the\s+)?(?:meaning|definition)\s+of|what\s+does)"
+    r"|(?P<is>wat\s+(?:is|zijn)|what\s+(?:is|are)|whats)"
     r")\s+(?P<term>.+)$",
     re.IGNORECASE,
 )
 _ARTICLE = re.compile(r"^(?:de|het|een|the|a|an)\s+", re.IGNORECASE)
+_FILLER = re.compile(r"\b(?:precies|eigenlijk|nou|nu|dan|exactly|actually)\b", re.IGNORECASE)
+# "Wat is het doel van de werkgroep?" asks for the goal of something, not for what a goal is.
+_COMPLEMENT = re.compile(r"^\S+(?:\s+\S+){0,3}?\s+(?:van|voor|op|of|for|on)\b", re.IGNORECASE)
 # The term ends where the context starts: a preposition, a verb closing the question, a year.
 _TERM_END = re.compile(
     r"\s+(?:in|van|volgens|bij|voor|binnen|op|uit|met|door|aan|over|naar|tussen|tot|om|na|als|richting"
-    r"|of|for|to|on|within|according|by|from|mean|measure|in)\b.*$"
+    r"|of|for|to|on|within|according|by|from|mean|measure|stand|do|does)\b.*$"
     r"|\s+(?:19|20)\d\d\b.*$",
     re.IGNORECASE,
 )
@@ -36,11 +43,18 @@ _MAX_TERM_WORDS = 4
 
 def defined_term(question: str) -> str | None:
     """The term a definition question asks about ("Wat wordt bedoeld met integraliteit in de aanpak …?" ->
-    "integraliteit"), or None when the question does not ask what something is or means."""
-    match = _DEFINITION_QUESTION.match(" ".join(question.split()).rstrip(" ?"))
-    if match is None:
+    "integraliteit"), or None when the question does not ask what something is or means. A figure question
+    ("Wat is de bijdrage van Boekel?") and one about a property of something ("Wat is het doel van de
+    werkgroep?") are no definition questions."""
+    text = re.sub(r"[\"'“”‘’]", "", " ".join(question.split())).rstrip(" ?.!")
+    match = _DEFINITION_QUESTION.match(text)
+    if match is None or figure_kind(question) is not None:
         return None
-    term = _TERM_END.sub("", _ARTICLE.sub("", match.group("term").strip()))
+    rest = _FILLER.sub("", match.group("term")).strip()
+    rest = _ARTICLE.sub("", " ".join(rest.split()))
+    if match.group("is") and _COMPLEMENT.match(rest):
+        return None
+    term = _TERM_END.sub("", rest)
     term = re.sub(r"\s+in$", "", term, flags=re.IGNORECASE)  # "Wat houdt de aanpak in"
     words = term.split()
     # "Wat is er gebeurd …" asks what happened, not what something is.
@@ -55,18 +69,29 @@ def defined_term(question: str) -> str | None:
 
 
 def defines(text: str, term: str) -> bool:
-    """Whether ``text`` says what ``term`` means: "<term> betekent / houdt in / omvat / staat voor …", "onder
-    <term> wordt verstaan", "met <term> wordt bedoeld", "verstaan we onder <term>", or a sentence that opens
-    with "(De) <term> is / zijn …". The last needs the sentence start because "is" is also an auxiliary
-    ("totdat duurzame veiligheid is bereikt"). An abbreviation in brackets after the term ("Centrum Seksueel
-    Geweld (CSG) is …") is allowed."""
+    """Whether ``text`` says what ``term`` means:
+
+    - "<term> betekent / houdt in / omvat / staat voor / wil zeggen …" ("Voor <term> betekent dit" is not);
+    - "onder / met <term> wordt verstaan / bedoeld", "onder <term> verstaan we", "wij verstaan onder <term>",
+      also with "de term" / "het begrip" before the term;
+    - a sentence or line that opens with "(De) <term> is / zijn een / de / het …" or "<term>: …" (a
+      glossary). "is" needs the sentence start and an article or "<noun> dat / die" after it, because it is
+      also an auxiliary ("totdat duurzame veiligheid is bereikt", "Veilig Thuis is in 2015 ontstaan").
+
+    The term may be inflected ("-s", "-en") and followed by an abbreviation in brackets ("Centrum Seksueel
+    Geweld (CSG) is …"); one adjective may precede it ("Lokale integraliteit betekent …")."""
     t = r"\s+".join(re.escape(w) for w in term.split())
-    named = rf"{t}\w*(?:\s*\([^)]{{1,30}}\))?\s+"
+    word = rf"(?:de\s+term\s+|het\s+begrip\s+)?{t}(?:s|en|e|['’]s)?\b"
+    named = rf"{word}(?:\s*\([^)]{{1,30}}\))?"
+    opening = r"(?:^|[.!?]\s+|\n\s*)(?:(?:de|het|een|onze?|the|an?)\s+)?(?:[^\W\d_]+e\s+)?"
     pattern = (
-        rf"\b{named}(?:betekent|betekenen|houdt|houden|omvat|omvatten|staat voor|staan voor|wordt gedefinieerd"
-        rf"|verwijst naar)\b"
-        rf"|(?:^|[.!?:]\s+|\n\s*)(?:(?:de|het|een|onze?|the|an?)\s+)?(?:[^\W\d_]+\s+)?{named}(?:is|zijn|are)\b"
-        rf"|\b(?:onder|met)\s+(?:de\s+|het\s+)?{t}\w*\s+(?:wordt|worden)\s+(?:\S+\s+){{0,3}}?(?:verstaan|bedoeld)\b"
-        rf"|\b(?:verstaan|bedoelen)\s+(?:we|wij)\s+(?:onder|met)\s+(?:de\s+|het\s+)?{t}"
+        rf"(?<!voor\s)(?<!for\s)\b{named}\s+(?:betekent|betekenen|omvat|omvatten|staat\s+voor|staan\s+voor"
+        rf"|wordt\s+gedefinieerd|verwijst\s+naar|wil\s+zeggen|houdt\s+in|houden\s+in)\b(?!\s+dit\b)"
+        rf"|{opening}{named}\s+(?:is|zijn|are)\s+(?:(?:een|de|het|the|an?|onze?)\b|[^\W\d_]+\s+(?:dat|die|waarbij)\b)"
+        rf"|{opening}{named}\s*:\s+\S"
+        rf"|\b(?:onder|met)\s+(?:de\s+|het\s+)?{word}\s+(?:wordt|worden)\s+(?:\S+\s+){{0,3}}?(?:verstaan|bedoeld)\b"
+        rf"|\b(?:onder|met)\s+(?:de\s+|het\s+)?{word}\s+(?:verstaan|bedoelen)\s+(?:we|wij)\b"
+        rf"|\b(?:verstaan|bedoelen)\s+(?:we|wij)\s+(?:onder|met)\s+(?:de\s+|het\s+)?{word}"
+        rf"|\b(?:we|wij)\s+(?:verstaan|bedoelen)\s+(?:onder|met)\s+(?:de\s+|het\s+)?{word}"
     )
     return re.search(pattern, text, re.IGNORECASE) is not None
