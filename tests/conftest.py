@@ -129,14 +129,20 @@ def model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def st_model(model_dir: Path) -> Any:
+def embedder(model_dir: Path) -> Any:
+    """The warmed query embedder component the search pipeline uses (e5, "query: " prompt)."""
+    from ingest.embedder import text_embedder
+
+    component = text_embedder(Settings())
+    component.warm_up()
+    return component
+
+
+@pytest.fixture(scope="session")
+def st_model(embedder: Any) -> Any:
     """The SentenceTransformer that haystack's backend factory loads (and caches) for the prepared folder.
 
     Loading it through the same factory the pipelines use means the model is loaded once per session.
     """
-    from ingest.embedder import text_embedder
-
-    embedder = text_embedder(Settings())
-    embedder.warm_up()
     assert embedder.embedding_backend is not None
     return embedder.embedding_backend.model

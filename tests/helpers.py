@@ -1,16 +1,21 @@
-"""Small helpers shared by the ingestion tests: real PDFs and awkward files, written with reportlab/pypdf."""
+"""Small helpers shared by the tests: real PDFs and awkward files (reportlab/pypdf), and answers from passages
+written in the test."""
 
 from __future__ import annotations
 
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import reportlab
+from haystack import Document
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
+
+from kb_api.retrieval.answerer import ExtractiveAnswerer
 
 FONT_NAME = "VeraTest"
 FONT_PATH = os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf")
@@ -72,3 +77,28 @@ def make_encrypted_pdf(source: Path, target: Path, password: str = "geheim") -> 
 def squash(text: str) -> str:
     """Whitespace folded to single spaces (for comparing text across line wraps)."""
     return re.sub(r"\s+", " ", text).strip()
+
+
+def ask_passages(
+    embedder: Any,
+    question: str,
+    passages: list[str],
+    *,
+    common_words: frozenset[str] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """The answerer's result for ``question`` over ``passages`` (ranked in the given order), with no
+    similarity floor; ``options`` go to :class:`ExtractiveAnswerer`."""
+    answerer = ExtractiveAnswerer(
+        embedder=embedder, min_similarity=0.0, min_similarity_english=0.0, **options
+    )
+    documents = [
+        Document(id=f"doc#{i:04d}", content=text, meta={"document_id": "doc", "page": 1, "dense_score": 0.9})
+        for i, text in enumerate(passages)
+    ]
+    return answerer.run(
+        query=question,
+        documents=documents,
+        query_embedding=embedder.run(text=question)["embedding"],
+        common_words=common_words,
+    )

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from haystack import Document
+from helpers import ask_passages as _ask
 
-from ingest.embedder import text_embedder
-from kb_api.config import Settings
 from kb_api.retrieval.answer_kinds import asks_for_money, has_amount
 from kb_api.retrieval.answerer import (
     ExtractiveAnswerer,
@@ -20,25 +19,6 @@ from kb_api.retrieval.answerer import (
     lower_case_words,
     split_units,
 )
-
-
-@pytest.fixture(scope="module")
-def embedder() -> Any:
-    component = text_embedder(Settings())
-    component.warm_up()
-    return component
-
-
-def _ask(embedder: Any, question: str, passages: list[str], **options: Any) -> dict[str, Any]:
-    answerer = ExtractiveAnswerer(
-        embedder=embedder, min_similarity=0.0, min_similarity_english=0.0, **options
-    )
-    query_embedding = embedder.run(text=question)["embedding"]
-    documents = [
-        Document(id=f"doc#{i:04d}", content=text, meta={"document_id": "doc", "page": 1, "dense_score": 0.9})
-        for i, text in enumerate(passages)
-    ]
-    return answerer.run(query=question, documents=documents, query_embedding=query_embedding)
 
 
 def test_units_keep_numbers_and_initials_together_and_mark_headings_and_captions() -> None:
@@ -392,16 +372,7 @@ def test_a_title_the_corpus_also_writes_in_lower_case_is_no_name(
     # Among the candidates alone "Samen Veilig" looks like a name; the corpus writes both words in lower case.
     question = "Wie is de burgemeester van Zevenaar?"
     passage = "De gemeente Zevenaar is bezig met het opstellen van een lokaal uitvoeringsplan Samen Veilig 2024-2026."
-    answerer = ExtractiveAnswerer(embedder=embedder, min_similarity=0.0, min_similarity_english=0.0)
-    result = answerer.run(
-        query=question,
-        documents=[
-            Document(id="d#0000", content=passage, meta={"document_id": "d", "page": 1, "dense_score": 0.9})
-        ],
-        query_embedding=embedder.run(text=question)["embedding"],
-        common_words=corpus_words,
-    )
-    assert result["answerable"] is answerable
+    assert _ask(embedder, question, [passage], common_words=corpus_words)["answerable"] is answerable
 
 
 def test_an_entity_most_candidate_passages_mention_is_not_required_in_the_quote() -> None:

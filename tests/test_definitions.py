@@ -6,11 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from haystack import Document
+from helpers import ask_passages
 
-from ingest.embedder import text_embedder
-from kb_api.config import Settings
-from kb_api.retrieval.answerer import ExtractiveAnswerer
 from kb_api.retrieval.definitions import defined_term, defines
 
 
@@ -106,13 +103,6 @@ def test_text_that_only_uses_the_term(text: str, term: str) -> None:
     assert not defines(text, term)
 
 
-@pytest.fixture(scope="module")
-def embedder() -> Any:
-    component = text_embedder(Settings())
-    component.warm_up()
-    return component
-
-
 def test_answer_quotes_the_defining_sentence(embedder: Any) -> None:
     # The sentence that restates the question scores higher on similarity and terms (0.02 higher with this
     # model); the definition bonus brings the definition into the answer.
@@ -121,15 +111,6 @@ def test_answer_quotes_the_defining_sentence(embedder: Any) -> None:
         "De gemeente voert ketenregie in de aanpak van huiselijk geweld en kindermishandeling in de regio.",
         "Ketenregie betekent dat één partij de samenwerking tussen alle hulpverleners rond een gezin coördineert.",
     ]
-    answerer = ExtractiveAnswerer(
-        embedder=embedder, min_similarity=0.0, min_similarity_english=0.0, definition_bonus=0.1
-    )
-    documents = [
-        Document(id=f"doc#{i:04d}", content=text, meta={"document_id": "doc", "page": 1, "dense_score": 0.9})
-        for i, text in enumerate(passages)
-    ]
-    result = answerer.run(
-        query=question, documents=documents, query_embedding=embedder.run(text=question)["embedding"]
-    )
+    result = ask_passages(embedder, question, passages, definition_bonus=0.1)
     quotes = [c["quote"] for c in result["citations"]]
     assert any(q.startswith("Ketenregie betekent") for q in quotes)

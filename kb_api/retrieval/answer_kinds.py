@@ -45,6 +45,7 @@ _SHARE = re.compile(
 )
 # "Hoeveel tijd kost …", "Wat kost de meeste moeite?": effort, not money or a count.
 _EFFORT = re.compile(r"\b(?:tijd|moeite|energie|time|effort)\b", re.IGNORECASE)
+_COST_WORD = re.compile(r"\b(?:kost\w*|cost\w*)\b", re.IGNORECASE)
 # A sum of money: a figure with a currency sign or word ("€ 2,1 miljoen", "6,8 mln euro"), not a bare "€".
 _MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(?:euro|EUR|mln|miljoen)\b", re.IGNORECASE)
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
@@ -83,7 +84,7 @@ def asks_for_money(question: str) -> bool:
 
 def _costs_effort(question: str) -> bool:
     """Whether the question asks what something costs in time or effort ("Hoeveel tijd kost …")."""
-    return bool(_EFFORT.search(question) and re.search(r"\b(?:kost\w*|cost\w*)\b", question, re.IGNORECASE))
+    return bool(_EFFORT.search(question) and _COST_WORD.search(question))
 
 
 def asks_for_share(question: str) -> bool:

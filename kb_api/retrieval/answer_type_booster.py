@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
@@ -42,20 +44,12 @@ class AnswerTypeBooster:
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document], query: str) -> dict[str, list[Document]]:
         """``documents`` re-sorted by score, with the passages that fit the question's answer type boosted."""
-        # "Wat is de bijdrage van Boekel?" asks for a sum, not for what a contribution is: figures first.
-        figure = figure_kind(query)
-        term = None if figure is not None else defined_term(query)
-        if figure is not None:
-            boost, fits = self.figure_boost, figure
-        elif term is not None:
-            boost = self.definition_boost
-
-            def fits(text: str) -> bool:
-                return defines(text, term)
-
-        else:
-            return {"documents": documents}
-        if boost == 0:
+        # A figure question is never a definition question ("Wat is de bijdrage van Boekel?": defined_term is None).
+        fits: Callable[[str], bool] | None = figure_kind(query)
+        boost = self.figure_boost
+        if fits is None and (term := defined_term(query)) is not None:
+            fits, boost = partial(defines, term=term), self.definition_boost
+        if fits is None or boost == 0:
             return {"documents": documents}
         extra = boost / (self.rrf_k + 1)
         boosted = [
