@@ -7,6 +7,7 @@ ENV PIP_NO_CACHE_DIR=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 KB_CACHE_DIR=/cac
 ARG PIP_EXTRA_INDEX_URL=""
 RUN pip install torch==2.13.0
 COPY pyproject.toml README.md ./
+COPY kb_core kb_core
 COPY ingest ingest
 COPY kb_api kb_api
 COPY eval eval

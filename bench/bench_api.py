@@ -85,8 +85,8 @@ def serve(port: int, qdrant_path: Path) -> None:
     """Run the real app on 127.0.0.1:port with its store in qdrant_path (the child process)."""
     import uvicorn
 
-    from kb_api.config import Settings
     from kb_api.main import create_app
+    from kb_core.settings import Settings
 
     settings = Settings(qdrant_path=qdrant_path, qdrant_url=None)
     app = create_app(settings)

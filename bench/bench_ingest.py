@@ -46,7 +46,7 @@ from ingest.embedder import document_embedder
 from ingest.pipeline import build_indexing_pipeline
 from ingest.service import Ingestor, collect_files, default_sources
 from ingest.store import count_passages, opened_store
-from kb_api.config import Settings
+from kb_core.settings import Settings
 
 STAGES = ("parse", "dense", "sparse", "write")
 STAGE_LABELS = {
@@ -229,11 +229,11 @@ def summarise(
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(load_before, torch_threads=_torch_threads()),
         "settings": {
-            "model": settings.model_name,
-            "embed_batch_size": settings.embed_batch_size,
-            "embed_title_and_section": settings.embed_title_and_section,
-            "passage_target_words": settings.passage_target_words,
-            "passage_max_words": settings.passage_max_words,
+            "model": settings.model.name,
+            "embed_batch_size": settings.model.batch_size,
+            "embed_title_and_section": settings.ingest.embed_title_and_section,
+            "passage_target_words": settings.ingest.passage_target_words,
+            "passage_max_words": settings.ingest.passage_max_words,
         },
         "repeats": len(runs),
         "model_load_seconds": model_load_s,

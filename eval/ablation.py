@@ -19,9 +19,9 @@ from eval.gold import load_gold
 from eval.runner import Ranked, _fresh_store_settings, _judged_id, _metrics, build_qrels
 from ingest.service import Ingestor, default_sources
 from ingest.store import build_document_store, close_store, iter_passages
-from kb_api.config import Settings, get_settings
 from kb_api.retrieval.query_analyzer import QueryAnalyzer
-from kb_api.search_service import SearchService
+from kb_api.services import Services
+from kb_core.settings import Settings, get_settings
 
 SPLITTING: list[tuple[str, dict[str, Any]]] = [
     ("passages ~90 words (max 160), title+section embedded [default]", {}),
@@ -38,12 +38,12 @@ FUSION: list[tuple[str, tuple[float, float], tuple[float, float]]] = [
 ]
 
 
-def _scores(service: SearchService, gold: Path | None) -> dict[str, dict[str, float]]:
+def _scores(service: Services, gold: Path | None) -> dict[str, dict[str, float]]:
     questions = [q for q in (load_gold(gold) if gold else load_gold()) if q.answerable]
     qrels = build_qrels(questions, list(iter_passages(service.store)))
     runs = {}
     for q in questions:
-        outcome = service.search(q.question, top_k=10)
+        outcome = service.search.search(q.question, top_k=10)
         relevant = set(qrels.get(q.id, {}))
         runs[q.id] = Ranked([_judged_id(d, q, relevant) for d in outcome.results], [], outcome.results, 0.0)
     groups = {"all": [q.id for q in questions]}
@@ -61,11 +61,11 @@ def _row(table: Table, label: str, scores: dict[str, dict[str, float]]) -> None:
     table.add_row(label, *cells)
 
 
-def _service(settings: Settings, folder: Path) -> SearchService:
+def _service(settings: Settings, folder: Path) -> Services:
     variant = _fresh_store_settings(settings, folder)
     store = build_document_store(variant)
     Ingestor(variant, store, progress=False).ingest(default_sources(variant))
-    service = SearchService(variant, store)
+    service = Services.build(variant, store)
     service.warm_up()
     return service
 
@@ -85,12 +85,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kb-ablation-") as tmp:
         if args.only != "fusion":
             for i, (label, update) in enumerate(SPLITTING):
-                service = _service(settings.model_copy(update=update), Path(tmp) / f"s{i}")
+                service = _service(settings.with_changes(ingest=update), Path(tmp) / f"s{i}")
                 _row(table, label, _scores(service, args.gold))
                 close_store(service.store)
         if args.only != "splitting":
             service = _service(settings, Path(tmp) / "fusion")
-            analyzer = service.pipeline("hybrid").get_component("analyzer")
+            analyzer = service.search.haystack_pipeline.get_component("analyzer")
             assert isinstance(analyzer, QueryAnalyzer)
             for label, dutch, english in FUSION:
                 analyzer.dutch_weights, analyzer.english_weights = dutch, english

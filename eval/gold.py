@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.analysis import tokenize
+from kb_core.text.analysis import tokenize
 
 DEFAULT_GOLD = Path(__file__).resolve().parent / "gold" / "questions.jsonl"
 

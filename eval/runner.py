@@ -23,8 +23,8 @@ from rich.table import Table
 from eval.gold import DEFAULT_GOLD, GoldQuestion, answers, load_gold, span_in
 from ingest.service import Ingestor, default_sources
 from ingest.store import iter_passages, opened_store
-from kb_api.config import Settings
-from kb_api.search_service import SearchService
+from kb_api.services import Services
+from kb_core.settings import Settings
 
 EVAL_DIR = Path(__file__).resolve().parent
 THRESHOLDS = EVAL_DIR / "thresholds.json"
@@ -66,7 +66,7 @@ def build_qrels(questions: list[GoldQuestion], passages: list[Document]) -> dict
 
 
 def _fresh_store_settings(settings: Settings, folder: Path) -> Settings:
-    return settings.model_copy(update={"qdrant_path": folder, "qdrant_url": None})
+    return settings.with_changes(store={"qdrant_path": folder, "qdrant_url": None})
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -122,20 +122,20 @@ def run_evaluation(
             )
             ingest_seconds = time.perf_counter() - started
             passages = list(iter_passages(store))
-            service = SearchService(eval_settings, store)
+            service = Services.build(eval_settings, store)
             service.warm_up()
             result = _evaluate(service, questions, passages, modes, out)
     result["ingestion"] = {"documents": len(report.ingested), "passages": report.passages,
                            "seconds": round(ingest_seconds, 1), "failed": [f.to_dict() for f in report.failed]}  # fmt: skip
     result["gold"] = str(gold or DEFAULT_GOLD)
     result["config"] = {
-        "passage_target_words": settings.passage_target_words,
-        "passage_max_words": settings.passage_max_words,
-        "embed_title_and_section": settings.embed_title_and_section,
-        "candidates_per_leg": settings.candidates_per_leg,
-        "rrf_k": settings.rrf_k,
-        "answer_min_similarity": settings.answer_min_similarity,
-        "answer_min_similarity_english": settings.answer_min_similarity_english,
+        "passage_target_words": settings.ingest.passage_target_words,
+        "passage_max_words": settings.ingest.passage_max_words,
+        "embed_title_and_section": settings.ingest.embed_title_and_section,
+        "candidates_per_leg": settings.search.candidates_per_leg,
+        "rrf_k": settings.search.rrf_k,
+        "answer_min_similarity": settings.answer.min_similarity,
+        "answer_min_similarity_english": settings.answer.min_similarity_english,
     }
     gate_failures = check_thresholds(result, thresholds) if gate else []
     result["gate"] = {"checked": gate, "failures": gate_failures}
@@ -153,7 +153,7 @@ def run_evaluation(
 
 
 def _evaluate(
-    service: SearchService,
+    service: Services,
     questions: list[GoldQuestion],
     passages: list[Document],
     modes: list[str],
@@ -175,7 +175,7 @@ def _evaluate(
         runs: dict[str, Ranked] = {}
         for q in questions:
             started = time.perf_counter()
-            outcome = service.search(q.question, top_k=TOP_K, mode=mode)  # type: ignore[arg-type]
+            outcome = service.search.search(q.question, top_k=TOP_K, mode=mode)  # type: ignore[arg-type]
             latency = (time.perf_counter() - started) * 1000
             relevant_ids = set(qrels.get(q.id, {}))
             runs[q.id] = Ranked(
@@ -244,7 +244,7 @@ def _print_answers(
         console.print(f"  {entry['id']} {entry['question']}\n     → {entry['answer'][:160]}")
 
 
-def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str, Any]:
+def _answers(service: Services, questions: list[GoldQuestion]) -> dict[str, Any]:
     correct: dict[str, list[int]] = defaultdict(list)
     abstained: list[int] = []
     latencies = []
@@ -254,7 +254,7 @@ def _answers(service: SearchService, questions: list[GoldQuestion]) -> dict[str,
     first_quote: list[int] = []
     for q in questions:
         started = time.perf_counter()
-        outcome = service.ask(q.question)
+        outcome = service.ask.answer(q.question)
         latencies.append((time.perf_counter() - started) * 1000)
         if not q.answerable:
             abstained.append(0 if outcome.answerable else 1)

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any
 
-from haystack import Document, component, default_from_dict, default_to_dict
+from haystack import Document, component
 
-from ingest.readers import PAGE_BREAK
+from kb_core.text.lines import NUMBERED_HEADING, PAGE_BREAK, is_list_item, is_table_row
 
 _JUNK = re.compile(r"[\ufffd\ue000-\uf8ff\u0000-\u0008\u000b\u000e-\u001f\u007f\u00ad\u200b-\u200f\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f]+")
-LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣○■□✓\-–—*]\s*|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+)")
-NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S|^\d{1,2}\s+[A-Z][^.,;]*$")
-TABLE_ROW = re.compile(r"€|(?:\d[\d.,%]*\s+){3,}")
 _HYPHEN_KEEP_NEXT = {"en", "of", "tot", "and", "or"}
 # A salutation line such as "Geachte raadsleden," (short, ends in a comma); not a sentence starting "Beste …".
 _SALUTATION = re.compile(r"^(?:Geachte|Beste|Dear)\b[^.!?]{0,60},$")
@@ -35,16 +31,6 @@ def strip_junk(text: str) -> str:
     """Remove characters that carry no text and fold runs of spaces and tabs into one space."""
     lines = [_SPACES.sub(" ", _JUNK.sub("", line)).strip() for line in text.split("\n")]
     return "\n".join(lines)
-
-
-def is_list_item(line: str) -> bool:
-    """A bullet or numbered list item."""
-    return bool(LIST_MARKER.match(line)) and len(line) > 2
-
-
-def is_table_row(line: str) -> bool:
-    """A row of figures (amounts, several numbers in a row)."""
-    return bool(TABLE_ROW.search(line))
 
 
 def starts_block(line: str) -> bool:
@@ -156,15 +142,6 @@ class TextCleaner:
 
     def __init__(self) -> None:
         pass
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> TextCleaner:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:

@@ -10,7 +10,7 @@ from haystack_integrations.components.embedders.sentence_transformers import (
 )
 
 from ingest.model_prep import ensure_model
-from kb_api.config import Settings
+from kb_core.settings import Settings
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
@@ -30,11 +30,11 @@ def document_embedder(
     return SentenceTransformersDocumentEmbedder(
         model=_offline_model_path(settings),
         prefix=PASSAGE_PREFIX,
-        batch_size=settings.embed_batch_size,
+        batch_size=settings.model.batch_size,
         progress_bar=progress_bar,
         normalize_embeddings=True,
         local_files_only=True,
-        meta_fields_to_embed=["title", "section"] if settings.embed_title_and_section else [],
+        meta_fields_to_embed=["title", "section"] if settings.ingest.embed_title_and_section else [],
         embedding_separator="\n",
     )
 

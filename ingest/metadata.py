@@ -15,19 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from haystack import Document, component, default_from_dict, default_to_dict
+from haystack import Document, component
 
-from ingest.regions import canonical_municipality, municipality_pattern, region_of
+from kb_core.lang import months
+from kb_core.lang.regions import canonical_municipality, municipality_pattern, region_of
 
 logger = logging.getLogger(__name__)
 
-MONTHS = {
-    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7, "augustus": 8,
-    "september": 9, "oktober": 10, "november": 11, "december": 12,
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "october": 10,
-    "jan": 1, "feb": 2, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "okt": 10,
-    "nov": 11, "dec": 12,
-}  # fmt: skip
+MONTHS = months()
 
 DOC_TYPES = ("raadsinformatiebrief", "raadsmemo", "toezeggingenlijst", "regiovisie", "koersplan", "memo")
 
@@ -85,7 +80,7 @@ class DocumentInfo:
 
 def slugify(text: str) -> str:
     """A lower-case id made of letters, digits and hyphens."""
-    from ingest.analysis import fold
+    from kb_core.text.analysis import fold
 
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-") or "document"
 
@@ -176,7 +171,7 @@ def detect_region(text: str, municipality: str | None) -> str | None:
     region = region_of(municipality)
     if region:
         return region
-    from ingest.regions import REGION_ALIASES
+    from kb_core.lang.regions import REGION_ALIASES
 
     counts: Counter[str] = Counter()
     lowered = text.lower()
@@ -243,15 +238,6 @@ class MetadataEnricher:
     def __init__(self, *, manifest_path: str | None = None) -> None:
         self.manifest_path = manifest_path
         self._manifest: dict[str, DocumentInfo] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(self, manifest_path=self.manifest_path)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> MetadataEnricher:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
 
     def warm_up(self) -> None:
         """Read the manifest once."""

@@ -12,7 +12,7 @@ from ingest.readers import SourceReader
 from ingest.sparse import DutchSparseDocumentEmbedder
 from ingest.splitting import StructureSplitter
 from ingest.writer import PassageWriter
-from kb_api.config import Settings
+from kb_core.settings import Settings
 
 
 def build_indexing_pipeline(
@@ -25,7 +25,9 @@ def build_indexing_pipeline(
     pipe.add_component("cleaner", TextCleaner())
     pipe.add_component(
         "splitter",
-        StructureSplitter(target_words=settings.passage_target_words, max_words=settings.passage_max_words),
+        StructureSplitter(
+            target_words=settings.ingest.passage_target_words, max_words=settings.ingest.passage_max_words
+        ),
     )
     pipe.add_component("dense", document_embedder(settings, progress_bar=progress_bar))
     pipe.add_component("sparse", DutchSparseDocumentEmbedder())

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from haystack import Document, component, default_from_dict, default_to_dict
+from haystack import Document, component
+
+from kb_core.text.lines import PAGE_BREAK
 
 logger = logging.getLogger(__name__)
 
 PDF_SUFFIXES = {".pdf"}
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 SUPPORTED_SUFFIXES = PDF_SUFFIXES | TEXT_SUFFIXES
-PAGE_BREAK = "\f"
 
 
 class UnreadableFileError(Exception):
@@ -136,15 +137,6 @@ class SourceReader:
 
     def __init__(self) -> None:
         pass
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SourceReader:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document], failures=list[ReadFailure])
     def run(self, sources: list[Path]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from ingest.metadata import load_manifest, slugify
 from ingest.pipeline import build_indexing_pipeline
 from ingest.readers import ReadFailure, file_sha256
 from ingest.store import delete_document, stored_documents
-from kb_api.config import Settings
+from kb_core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +67,9 @@ def default_sources(settings: Settings) -> list[Path]:
     import json
 
     if not settings.manifest_path.is_file():
-        return [settings.corpus_dir]
+        return [settings.ingest.corpus_dir]
     data = json.loads(settings.manifest_path.read_text(encoding="utf-8"))
-    return [settings.corpus_dir / entry["file"] for entry in data["documents"]]
+    return [settings.ingest.corpus_dir / entry["file"] for entry in data["documents"]]
 
 
 def collect_files(paths: Iterable[Path]) -> list[Path]:
@@ -121,7 +121,7 @@ class Ingestor:
                             str(path), f"same document id '{doc_id}' as {seen[doc_id]}; rename one of them"
                         )
                     )
-                elif not force and doc_id in stored and stored[doc_id].get("file_hash") == file_sha256(path):
+                elif not force and doc_id in stored and stored[doc_id].file_hash == file_sha256(path):
                     seen[doc_id] = path
                     report.unchanged.append(doc_id)
                 else:
@@ -132,7 +132,7 @@ class Ingestor:
                 report.failed.append(ReadFailure(str(path), f"cannot read the file: {exc.strerror or exc}"))
             bar.update(1)
         # Several files per pipeline run, so the embedder gets full batches (it is 95 % of the time).
-        size = self.settings.ingest_batch_files
+        size = self.settings.ingest.batch_files
         for i in range(0, len(todo), size):
             batch = todo[i : i + size]
             bar.set_postfix_str(batch[-1][0].name[-40:])

@@ -9,12 +9,11 @@ is the BM25 score, kept up to date by Qdrant as documents come and go.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from haystack import Document, component, default_from_dict, default_to_dict
+from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
-from ingest.analysis import term_counts, term_id, terms
+from kb_core.text.analysis import term_counts, term_id, terms
 
 
 def bm25_sparse_vector(
@@ -50,15 +49,6 @@ class DutchSparseDocumentEmbedder:
         self.avg_len = avg_len
         self.meta_fields = meta_fields if meta_fields is not None else ["section"]
 
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(self, k1=self.k1, b=self.b, avg_len=self.avg_len, meta_fields=self.meta_fields)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DutchSparseDocumentEmbedder:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
-
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:
         """Return the passages with ``sparse_embedding`` set."""
@@ -77,15 +67,6 @@ class DutchSparseTextEmbedder:
 
     def __init__(self) -> None:
         pass
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DutchSparseTextEmbedder:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
 
     @component.output_types(sparse_embedding=SparseEmbedding)
     def run(self, text: str) -> dict[str, SparseEmbedding]:

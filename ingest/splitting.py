@@ -14,14 +14,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from haystack import Document, component, default_from_dict, default_to_dict
+from haystack import Document, component
 
-from ingest.cleaning import NUMBERED_HEADING, is_list_item, is_table_row
-from ingest.readers import PAGE_BREAK
+from kb_core.text.lines import BOLD_HEADING, MD_HEADING, NUMBERED_HEADING, PAGE_BREAK, heading_text, line_kind
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(])")
-_BOLD_HEADING = re.compile(r"^\*\*(.+?)\*\*$")
-_MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
 
 
 @dataclass
@@ -40,28 +37,6 @@ class Block:
         return len(self.text.split())
 
 
-def heading_text(line: str) -> str | None:
-    """The heading text when ``line`` is a heading, else None."""
-    for rx in (_MD_HEADING, _BOLD_HEADING):
-        m = rx.match(line)
-        if m:
-            return m.group(1).strip(" *")
-    if NUMBERED_HEADING.match(line) and len(line.split()) <= 14 and not line.endswith((".", ";", ",")):
-        return line
-    if is_list_item(line) or is_table_row(line):
-        return None
-    words = line.split()
-    if not (1 <= len(words) <= 10) or len(line) > 90 or not line[0].isupper():
-        return None
-    if re.match(r"^[\w .'-]{1,30}:", line):  # a form field such as "Aan: ..." or "Datum: ..."
-        return None
-    if line.endswith("?"):
-        return line if len(words) <= 9 else None
-    if line[-1] in ".,;:–-" or line.endswith(")"):
-        return None
-    return line
-
-
 def iter_blocks(content: str) -> list[Block]:
     """The non-empty lines of the document with offsets, page numbers (from 1) and kinds."""
     blocks: list[Block] = []
@@ -74,14 +49,7 @@ def iter_blocks(content: str) -> list[Block]:
             lead = len(raw_line) - len(raw_line.lstrip())
             text = raw_line.strip()
             start = pos + lead
-            kind = (
-                "heading"
-                if heading_text(text)
-                else "list"
-                if is_list_item(text)
-                else ("table" if is_table_row(text) else "text")
-            )
-            blocks.append(Block(start, start + len(text), text, page, kind))
+            blocks.append(Block(start, start + len(text), text, page, line_kind(text)))
         pos += len(raw_line)
     return blocks
 
@@ -129,7 +97,7 @@ def _introduces_content(block: Block, nxt: Block | None) -> bool:
     """A heading is only a heading when real content follows (not a label, a form field or a figure caption)."""
     if nxt is None:
         return False
-    if NUMBERED_HEADING.match(block.text) or _BOLD_HEADING.match(block.text) or _MD_HEADING.match(block.text):
+    if NUMBERED_HEADING.match(block.text) or BOLD_HEADING.match(block.text) or MD_HEADING.match(block.text):
         return True
     return (nxt.kind in {"list", "heading"} and bool(NUMBERED_HEADING.match(nxt.text))) or nxt.words >= 6
 
@@ -248,15 +216,6 @@ class StructureSplitter:
             raise ValueError("need 0 < target_words <= max_words")
         self.target_words = target_words
         self.max_words = max_words
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(self, target_words=self.target_words, max_words=self.max_words)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StructureSplitter:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:

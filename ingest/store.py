@@ -13,10 +13,12 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from qdrant_client import QdrantClient
 from qdrant_client.http import models as rest
 
-from kb_api.config import Settings
+from kb_core.domain import KEYWORD_FIELDS, RANGE_FIELDS, DocumentSummary
+from kb_core.errors import StoreUnavailableError
+from kb_core.settings import Settings
 
-FILTER_FIELDS = ("document_id", "region", "municipality", "doc_type")
-RANGE_FIELDS = ("date_int", "year")
+# Until the store interface lands, the product's store is qdrant-haystack's document store.
+PassageStore = QdrantDocumentStore
 
 # Local mode ignores payload indexes (it scans); they matter on a Qdrant server, so they are still declared.
 warnings.filterwarnings("ignore", message="Payload indexes have no effect in the local Qdrant")
@@ -25,17 +27,13 @@ warnings.filterwarnings("ignore", message="Payload indexes have no effect in the
 STORE_LOCK = threading.RLock()
 
 
-class StoreUnavailableError(RuntimeError):
-    """The Qdrant store cannot be opened or queried (locked by another process, server down, ...)."""
-
-
 def build_document_store(settings: Settings) -> QdrantDocumentStore:
     """A QdrantDocumentStore for the settings; the client is created lazily on first use."""
-    payload_indexes = [{"field_name": f"meta.{f}", "field_schema": "keyword"} for f in FILTER_FIELDS]
+    payload_indexes = [{"field_name": f"meta.{f}", "field_schema": "keyword"} for f in KEYWORD_FIELDS]
     payload_indexes += [{"field_name": f"meta.{f}", "field_schema": "integer"} for f in RANGE_FIELDS]
     common: dict[str, Any] = {
-        "index": settings.collection,
-        "embedding_dim": settings.embedding_dim,
+        "index": settings.store.collection,
+        "embedding_dim": settings.model.embedding_dim,
         "use_sparse_embeddings": True,
         "sparse_idf": True,
         "similarity": "cosine",
@@ -44,13 +42,15 @@ def build_document_store(settings: Settings) -> QdrantDocumentStore:
         "payload_fields_to_index": payload_indexes,
         "write_batch_size": 64,
     }
-    if settings.qdrant_url:
+    if settings.store.qdrant_url:
         from haystack.utils import Secret
 
-        api_key = Secret.from_token(settings.qdrant_api_key) if settings.qdrant_api_key else None
-        return QdrantDocumentStore(url=settings.qdrant_url, api_key=api_key, timeout=30, **common)
-    settings.qdrant_path.mkdir(parents=True, exist_ok=True)
-    return QdrantDocumentStore(path=str(settings.qdrant_path), force_disable_check_same_thread=True, **common)
+        api_key = Secret.from_token(settings.store.qdrant_api_key) if settings.store.qdrant_api_key else None
+        return QdrantDocumentStore(url=settings.store.qdrant_url, api_key=api_key, timeout=30, **common)
+    settings.store.qdrant_path.mkdir(parents=True, exist_ok=True)
+    return QdrantDocumentStore(
+        path=str(settings.store.qdrant_path), force_disable_check_same_thread=True, **common
+    )
 
 
 def open_client(store: QdrantDocumentStore) -> QdrantClient:
@@ -106,35 +106,16 @@ def iter_passages(
             break
 
 
-def stored_documents(store: QdrantDocumentStore) -> dict[str, dict[str, Any]]:
-    """One summary per stored document: its metadata, passage count, pages and file hash."""
-    docs: dict[str, dict[str, Any]] = {}
+def stored_documents(store: QdrantDocumentStore) -> dict[str, DocumentSummary]:
+    """One summary per stored document: its metadata, file facts and passage count."""
+    metas: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
     for passage in iter_passages(store, with_content=False):
-        meta = passage.meta
-        doc_id = meta.get("document_id")
-        if not doc_id:
-            continue
-        entry = docs.setdefault(
-            doc_id,
-            {
-                k: meta.get(k)
-                for k in (
-                    "document_id",
-                    "title",
-                    "municipality",
-                    "region",
-                    "doc_type",
-                    "date",
-                    "file_name",
-                    "file_hash",
-                    "page_count",
-                    "source_format",
-                )
-            }
-            | {"passages": 0},
-        )
-        entry["passages"] += 1
-    return docs
+        doc_id = passage.meta.get("document_id")
+        if doc_id:
+            metas.setdefault(doc_id, passage.meta)
+            counts[doc_id] = counts.get(doc_id, 0) + 1
+    return {doc_id: DocumentSummary.from_meta(meta, counts[doc_id]) for doc_id, meta in metas.items()}
 
 
 def delete_document(store: QdrantDocumentStore, document_id: str) -> int:

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
+import inspect
 import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from rich.console import Console
 from rich.markup import escape
 
-from kb_api.config import Settings, get_settings
-from kb_api.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
+from kb_core.domain import FILTER_FIELDS, SearchFilters
+from kb_core.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
+from kb_core.settings import Settings, get_settings
 
 app = typer.Typer(
     help="ViA Kennisbank — zoeken in beleid over Veiligheid in Afhankelijkheidsrelaties. "
@@ -36,17 +40,17 @@ EXIT_USAGE = 2
 
 @contextmanager
 def _errors_to_messages() -> Iterator[None]:
-    """Turn domain errors into one clear line and an exit code, never a traceback."""
+    """Turn domain errors into one clear line (Dutch, from the message table) and an exit code, never a traceback."""
     try:
         yield
     except InvalidQueryError as exc:
-        err.print(f"[red]Fout / error:[/red] {escape(str(exc))}")
+        err.print(f"[red]Fout:[/red] {escape(exc.render('nl'))}")
         raise typer.Exit(EXIT_USAGE) from None
     except DocumentNotFoundError as exc:
-        err.print(f"[red]Niet gevonden / not found:[/red] {escape(str(exc))}")
+        err.print(f"[red]Niet gevonden:[/red] {escape(exc.render('nl'))}")
         raise typer.Exit(EXIT_FAILED) from None
     except StoreUnavailableError as exc:
-        err.print(f"[red]Zoekindex niet bereikbaar / store unavailable:[/red] {escape(str(exc))}")
+        err.print(f"[red]{escape(exc.render('nl'))}[/red] ({escape(exc.reason)})")
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -75,43 +79,58 @@ def _opened_store() -> Iterator[tuple[Settings, QdrantDocumentStore]]:
         yield settings, store
 
 
+def _parse_day(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidQueryError("invalid_date", value=value, name=name) from None
+
+
 def _filters(
-    region: list[str] | None,
-    municipality: list[str] | None,
-    doc_type: list[str] | None,
-    date_from: str | None,
-    date_to: str | None,
-):
-    from kb_api.search_service import SearchFilters
-
-    def parse(value: str | None, name: str) -> date | None:
-        if not value:
-            return None
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise InvalidQueryError(
-                f"{name}: '{value}' is geen datum JJJJ-MM-DD / not a date YYYY-MM-DD"
-            ) from None
-
+    options: dict[str, list[str] | None], date_from: str | None, date_to: str | None
+) -> SearchFilters:
+    """The search filters from the filter options (one per field of ``FILTER_FIELDS``) and the dates."""
     return SearchFilters(
-        region=region or [],
-        municipality=municipality or [],
-        doc_type=doc_type or [],
-        date_from=parse(date_from, "--from"),
-        date_to=parse(date_to, "--to"),
+        date_from=_parse_day(date_from, "--from"),
+        date_to=_parse_day(date_to, "--to"),
+        **{f.name: options.get(f.name) or [] for f in FILTER_FIELDS},
     )
 
 
-RegionOpt = Annotated[
-    list[str] | None, typer.Option("--region", "-r", help="Regio, bv. Noordoost-Brabant (herhaalbaar)")
-]
-MunicipalityOpt = Annotated[
-    list[str] | None, typer.Option("--municipality", "-m", help="Gemeente, bv. Boekel")
-]
-DocTypeOpt = Annotated[
-    list[str] | None, typer.Option("--doc-type", "-t", help="Documentsoort, bv. koersplan")
-]
+def with_filter_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` one repeatable option per filter field (``--region/-r``, ``--municipality/-m``, …),
+    passed to it as ``filter_options``; the fields come from ``kb_core.domain.FILTER_FIELDS``."""
+    signature = inspect.signature(command, eval_str=True)
+    params = [p for p in signature.parameters.values() if p.name != "filter_options"]
+    options = [
+        inspect.Parameter(
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                list[str] | None,
+                typer.Option(
+                    f"--{f.name.replace('_', '-')}",
+                    *([f.cli_short] if f.cli_short else []),
+                    help=f"{f.label_nl.capitalize()}, bv. {f.example} (herhaalbaar)",
+                ),
+            ],
+        )
+        for f in FILTER_FIELDS
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        filter_options = {f.name: kwargs.pop(f.name, None) for f in FILTER_FIELDS}
+        command(filter_options=filter_options, **kwargs)
+
+    keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
+    wrapper.__signature__ = signature.replace(parameters=[*keyword, *options])  # type: ignore[attr-defined]
+    return wrapper
+
+
 FromOpt = Annotated[str | None, typer.Option("--from", help="Vanaf datum JJJJ-MM-DD")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Tot en met datum JJJJ-MM-DD")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Uitvoer als JSON / output JSON")]
@@ -181,12 +200,11 @@ def _highlighted(text: str, spans: list[tuple[int, int]]) -> str:
 
 
 @app.command()
+@with_filter_options
 def search(
     query: Annotated[str, typer.Argument(help="Vraag of trefwoorden, Nederlands of Engels")],
+    filter_options: dict[str, list[str] | None],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=50, help="Aantal resultaten")] = 5,
-    region: RegionOpt = None,
-    municipality: MunicipalityOpt = None,
-    doc_type: DocTypeOpt = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     sort: Annotated[str, typer.Option(help="relevance of date (tijdlijn)")] = "relevance",
@@ -195,15 +213,17 @@ def search(
     """Zoeken: geciteerde passages met document, gemeente, datum, pagina en sectie."""
     _quiet_libraries()
     from kb_api.presenters import search_response
-    from kb_api.search_service import SearchService
+    from kb_api.services import Services
 
     if sort not in ("relevance", "date"):
         err.print("[red]--sort moet 'relevance' of 'date' zijn[/red]")
         raise typer.Exit(EXIT_USAGE)
     with _errors_to_messages():
-        filters = _filters(region, municipality, doc_type, date_from, date_to)
+        filters = _filters(filter_options, date_from, date_to)
     with _opened_store() as (settings, store):
-        outcome = SearchService(settings, store).search(query, top_k=top_k, filters=filters, sort=sort)
+        outcome = Services.build(settings, store).search.search(
+            query, top_k=top_k, filters=filters, sort=sort
+        )
         response = search_response(query, outcome)
     if as_json:
         console.print_json(response.model_dump_json())
@@ -226,11 +246,10 @@ def search(
 
 
 @app.command()
+@with_filter_options
 def ask(
     question: Annotated[str, typer.Argument(help="De vraag")],
-    region: RegionOpt = None,
-    municipality: MunicipalityOpt = None,
-    doc_type: DocTypeOpt = None,
+    filter_options: dict[str, list[str] | None],
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     as_json: JsonOpt = False,
@@ -238,12 +257,12 @@ def ask(
     """Vraag beantwoorden met letterlijke citaten (extractive answer), of zeggen dat het corpus het niet beantwoordt."""
     _quiet_libraries()
     from kb_api.presenters import ask_response
-    from kb_api.search_service import SearchService
+    from kb_api.services import Services
 
     with _errors_to_messages():
-        filters = _filters(region, municipality, doc_type, date_from, date_to)
+        filters = _filters(filter_options, date_from, date_to)
     with _opened_store() as (settings, store):
-        outcome = SearchService(settings, store).ask(question, filters=filters)
+        outcome = Services.build(settings, store).ask.answer(question, filters=filters)
     response = ask_response(question, outcome)
     if as_json:
         console.print_json(response.model_dump_json())
@@ -259,10 +278,10 @@ def ask(
 def documents(as_json: JsonOpt = False) -> None:
     """Lijst van documenten in de kennisbank."""
     _quiet_libraries()
-    from kb_api.search_service import SearchService
+    from kb_api.services import Services
 
     with _opened_store() as (settings, store):
-        docs = SearchService(settings, store).documents()
+        docs = Services.build(settings, store).catalogue.documents()
     if as_json:
         console.print_json(json.dumps(docs))
         return
@@ -304,33 +323,18 @@ def prepare_model() -> None:
     console.print(f"model klaar / ready: {path}")
 
 
-@app.command("eval")
-def evaluate(
-    gold: Annotated[
-        Path | None, typer.Option(help="Gold-bestand (JSONL), standaard eval/gold/questions.jsonl")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Map voor rapport en TREC-run, standaard eval/runs/latest")
-    ] = None,
-    modes: Annotated[
-        str, typer.Option(help="Kommagescheiden: hybrid,dense,lexical")
-    ] = "hybrid,dense,lexical",
-    gate: Annotated[
-        bool, typer.Option(help="Faal (exit 1) als een drempel uit eval/thresholds.json niet gehaald wordt")
-    ] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Evaluatie tegen de gold-vragen: Recall@k, MRR, nDCG, antwoord- en onthoudingsnauwkeurigheid."""
-    _quiet_libraries()
-    from eval.runner import run_evaluation
+def _register_plugins() -> None:
+    """Add the commands other packages offer (``kb eval`` comes from the ``eval`` package), found through the
+    ``via_kennisbank.commands`` entry points, so this package never imports them."""
+    for entry in importlib.metadata.entry_points(group="via_kennisbank.commands"):
+        try:
+            register = entry.load()
+        except ImportError:  # a plugin whose package is not installed here
+            continue
+        register(app, console=console, errors_to_messages=_errors_to_messages, quiet=_quiet_libraries)
 
-    with _errors_to_messages():
-        ok = run_evaluation(
-            get_settings(), gold=gold, out=out, modes=[m.strip() for m in modes.split(",") if m.strip()],
-            gate=gate, as_json=as_json, console=console,
-        )  # fmt: skip
-    if not ok:
-        raise typer.Exit(EXIT_FAILED)
+
+_register_plugins()
 
 
 def main() -> None:  # pragma: no cover - console entry point

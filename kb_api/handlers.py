@@ -1,4 +1,9 @@
-"""Domain errors and request errors mapped to HTTP responses, in this one place."""
+"""Domain errors and request errors mapped to HTTP responses, in this one place.
+
+Every error body is ``{"error": <code>, "message": <text>, "details": [...]}``; the message is rendered from
+the one message table (``kb_core.errors.MESSAGES``) in Dutch, or in English when the request prefers it
+(``Accept-Language: en``).
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,32 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb_api.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
+from kb_core.errors import (
+    MESSAGES,
+    DocumentNotFoundError,
+    InvalidQueryError,
+    KnowledgeBaseError,
+    Language,
+    OriginalFileNotFoundError,
+    StoreUnavailableError,
+    render,
+)
 
 logger = logging.getLogger(__name__)
+
+STATUS: dict[type[KnowledgeBaseError], int] = {
+    InvalidQueryError: 422,
+    DocumentNotFoundError: 404,
+    OriginalFileNotFoundError: 404,
+    StoreUnavailableError: 503,
+}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+def request_language(request: Request) -> Language:
+    """'en' when the request prefers English (Accept-Language), else 'nl'."""
+    accept = request.headers.get("accept-language", "").lower()
+    return "en" if accept.startswith("en") else "nl"
 
 
 def error_body(kind: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -20,11 +48,14 @@ def error_body(kind: str, message: str, details: list[dict[str, Any]] | None = N
     return {"error": kind, "message": message, "details": details or []}
 
 
-def _clean_validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+def _validation_details(exc: RequestValidationError, language: Language) -> list[dict[str, Any]]:
     cleaned = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        cleaned.append({"field": loc, "message": str(err.get("msg", "")).removeprefix("Value error, ")})
+        message = str(err.get("msg", "")).removeprefix("Value error, ")
+        if message in MESSAGES:  # a validator that raised a message code
+            message = render(message, language=language)
+        cleaned.append({"field": loc, "message": message})
     return cleaned
 
 
@@ -33,37 +64,36 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        details = _clean_validation_errors(exc)
-        summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details) or "invalid request"
+        language = request_language(request)
+        details = _validation_details(exc, language)
+        summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details) or "-"
         return JSONResponse(
             status_code=422,
-            content=error_body("invalid_request", f"Ongeldig verzoek / invalid request — {summary}", details),
-        )
-
-    @app.exception_handler(InvalidQueryError)
-    async def _invalid_query(request: Request, exc: InvalidQueryError) -> JSONResponse:
-        return JSONResponse(status_code=422, content=error_body("invalid_request", str(exc)))
-
-    @app.exception_handler(DocumentNotFoundError)
-    async def _not_found(request: Request, exc: DocumentNotFoundError) -> JSONResponse:
-        return JSONResponse(status_code=404, content=error_body("not_found", str(exc)))
-
-    @app.exception_handler(StoreUnavailableError)
-    async def _store_down(request: Request, exc: StoreUnavailableError) -> JSONResponse:
-        logger.error("Store unavailable: %s", exc)
-        return JSONResponse(
-            status_code=503,
             content=error_body(
-                "store_unavailable",
-                f"De zoekindex is niet bereikbaar / the search store is unavailable: {exc}",
+                "invalid_request", render("invalid_request", {"summary": summary}, language), details
             ),
-            headers={"Retry-After": "30"},
         )
+
+    @app.exception_handler(KnowledgeBaseError)
+    async def _domain_error(request: Request, exc: KnowledgeBaseError) -> JSONResponse:
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
+        headers = {}
+        if isinstance(exc, StoreUnavailableError):
+            logger.error("Store unavailable: %s", exc.reason)
+            headers["Retry-After"] = "30"
+        kind = "not_found" if status == 404 else ("invalid_request" if status == 422 else exc.code)
+        body = error_body(kind, exc.render(request_language(request)), [{"code": exc.code, **exc.params}])
+        return JSONResponse(status_code=status, content=body, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        kind = "not_found" if exc.status_code == 404 else "http_error"
-        return JSONResponse(status_code=exc.status_code, content=error_body(kind, str(exc.detail)))
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = render(code, {"status": exc.status_code}, request_language(request))
+        return JSONResponse(
+            status_code=exc.status_code,
+            content=error_body(code, message),
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -71,6 +101,6 @@ def register_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             status_code=500,
             content=error_body(
-                "internal_error", "Er ging iets mis / something went wrong; the error was logged."
+                "internal_error", render("internal_error", language=request_language(request))
             ),
         )

@@ -8,11 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ingest.store import StoreUnavailableError, count_passages, opened_store
-from kb_api.config import Settings, get_settings
+from ingest.store import count_passages, opened_store
 from kb_api.handlers import register_error_handlers
 from kb_api.routers import documents, health, search
-from kb_api.search_service import SearchService
+from kb_api.services import Services
+from kb_core.errors import StoreUnavailableError
+from kb_core.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -22,16 +23,16 @@ DESCRIPTION = (
 )
 
 
-def auto_ingest_if_empty(settings: Settings, service: SearchService) -> None:
+def auto_ingest_if_empty(settings: Settings, services: Services) -> None:
     """On first start with an empty store, ingest the corpus so the service works out of the box."""
-    if count_passages(service.store) > 0:
+    if count_passages(services.store) > 0:
         return
     from ingest.service import Ingestor, default_sources
 
-    logger.info("Empty store: ingesting the corpus in %s", settings.corpus_dir)
-    report = Ingestor(settings, service.store, progress=False).ingest(default_sources(settings))
+    logger.info("Empty store: ingesting the corpus in %s", settings.ingest.corpus_dir)
+    report = Ingestor(settings, services.store, progress=False).ingest(default_sources(settings))
     logger.info("Ingestion: %s", report.summary())
-    service.refresh()
+    services.refresh()
 
 
 def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) -> FastAPI:
@@ -41,13 +42,13 @@ def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) ->
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with opened_store(settings) as store:
-            service = SearchService(settings, store)
+            services = Services.build(settings, store)
             app.state.settings = settings
-            app.state.service = service
+            app.state.services = services
             try:
                 if auto_ingest:
-                    auto_ingest_if_empty(settings, service)
-                service.warm_up()
+                    auto_ingest_if_empty(settings, services)
+                services.warm_up()
             except StoreUnavailableError as exc:
                 # Start anyway: /health and every search answer 503 with the reason until the store is back.
                 logger.error("Store unavailable at start-up: %s", exc)

@@ -6,7 +6,6 @@ from typing import Any
 
 from haystack import Document
 
-from ingest.analysis import match_spans
 from kb_api.schemas import (
     AskResponse,
     Citation,
@@ -16,7 +15,10 @@ from kb_api.schemas import (
     SearchResponse,
     SearchResult,
 )
-from kb_api.search_service import AnswerOutcome, SearchOutcome
+from kb_api.services import AnswerOutcome, SearchOutcome
+from kb_core.domain import FILTER_NAMES
+from kb_core.errors import Language
+from kb_core.text.analysis import match_spans
 
 
 def result_of(doc: Document, query_terms: set[str]) -> SearchResult:
@@ -29,10 +31,8 @@ def result_of(doc: Document, query_terms: set[str]) -> SearchResult:
         score=round(float(doc.score or 0.0), 6),
         document_id=meta.get("document_id", ""),
         title=meta.get("title"),
-        municipality=meta.get("municipality"),
-        region=meta.get("region"),
-        doc_type=meta.get("doc_type"),
         date=meta.get("date"),
+        **{name: meta.get(name) for name in FILTER_NAMES},
         page=meta.get("page"),
         page_end=meta.get("page_end"),
         section=meta.get("section"),
@@ -50,9 +50,13 @@ def search_response(query: str, outcome: SearchOutcome) -> SearchResponse:
         total=len(outcome.results),
         results=[result_of(d, terms) for d in outcome.results],
         facets=outcome.facets,
-        notes=outcome.notes,
+        notes=[note.render(_language(outcome.language)) for note in outcome.notes],
         timings_ms={k: round(v, 1) for k, v in outcome.timings_ms.items()},
     )
+
+
+def _language(code: str) -> Language:
+    return "en" if code == "en" else "nl"
 
 
 def ask_response(question: str, outcome: AnswerOutcome) -> AskResponse:
@@ -69,7 +73,7 @@ def ask_response(question: str, outcome: AnswerOutcome) -> AskResponse:
             for c in outcome.citations
         ],
         language=outcome.language,
-        notes=outcome.notes,
+        notes=[note.render(_language(outcome.language)) for note in outcome.notes],
         timings_ms={k: round(v, 1) for k, v in outcome.timings_ms.items()},
     )
 
@@ -79,10 +83,8 @@ def document_summary(info: dict[str, Any]) -> DocumentSummary:
     return DocumentSummary(
         document_id=info["document_id"],
         title=info.get("title"),
-        municipality=info.get("municipality"),
-        region=info.get("region"),
-        doc_type=info.get("doc_type"),
         date=info.get("date"),
+        **{name: info.get(name) for name in FILTER_NAMES},
         passages=info.get("passages", 0),
         pages=info.get("page_count"),
         file_name=info.get("file_name"),

@@ -3,58 +3,95 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
-from kb_api.search_service import SearchFilters
+from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, FilterField, SearchFilters
+from kb_core.settings import get_settings
 
-MAX_FILTER_VALUES = 50
+_API = get_settings().api
+MAX_FILTER_VALUES = _API.max_filter_values
+MAX_QUERY_CHARS = _API.max_query_chars
+MAX_FILTER_VALUE_CHARS = 200
 
 
-def _not_blank(value: str, message: str) -> str:
+def _not_blank(value: str, code: str) -> str:
     if not value.strip():
-        raise ValueError(message)
+        raise ValueError(code)  # a message code, rendered by the error handler
     return value
 
 
-class FiltersIn(BaseModel):
+def _value_list(f: FilterField) -> Any:
+    return (
+        list[Annotated[str, StringConstraints(max_length=MAX_FILTER_VALUE_CHARS)]],
+        Field(
+            default_factory=list, max_length=MAX_FILTER_VALUES, description=f"{f.label_en}, e.g. {f.example}"
+        ),
+    )
+
+
+class _FiltersBase(BaseModel):
     """Narrow a search; every field is optional, lists mean 'any of these'."""
 
     model_config = ConfigDict(extra="forbid")
 
-    region: list[str] = Field(
-        default_factory=list, max_length=MAX_FILTER_VALUES, description="e.g. Noordoost-Brabant"
-    )
-    municipality: list[str] = Field(
-        default_factory=list, max_length=MAX_FILTER_VALUES, description="e.g. Boekel"
-    )
-    doc_type: list[str] = Field(
-        default_factory=list, max_length=MAX_FILTER_VALUES, description="raadsinformatiebrief, koersplan, ..."
-    )
     date_from: date | None = Field(default=None, description="Documents dated on or after (YYYY-MM-DD)")
     date_to: date | None = Field(default=None, description="Documents dated on or before (YYYY-MM-DD)")
 
-    @field_validator("region", "municipality", "doc_type", mode="before")
+    @model_validator(mode="before")
     @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return [value] if isinstance(value, str) else value
+    def _one_or_many(cls, data: Any) -> Any:
+        """A single string for a filter field means a list of one."""
+        if isinstance(data, dict):
+            return {k: [v] if k in FILTER_NAMES and isinstance(v, str) else v for k, v in data.items()}
+        return data
 
     @model_validator(mode="after")
-    def _dates_in_order(self) -> FiltersIn:
+    def _dates_in_order(self) -> _FiltersBase:
         if self.date_from and self.date_to and self.date_from > self.date_to:
-            raise ValueError("date_from ligt na date_to / date_from is after date_to")
+            raise ValueError("dates_reversed_short")
         return self
 
     def to_domain(self) -> SearchFilters:
         """The service's filter object."""
         return SearchFilters(
-            region=self.region,
-            municipality=self.municipality,
-            doc_type=self.doc_type,
-            date_from=self.date_from,
-            date_to=self.date_to,
+            date_from=self.date_from, date_to=self.date_to, **{f: getattr(self, f) for f in FILTER_NAMES}
         )
+
+
+# The filter fields come from the one list in kb_core.domain; a type checker sees the base classes.
+if TYPE_CHECKING:
+    FiltersIn = _FiltersBase
+
+    class DocumentFields(BaseModel):
+        title: str | None = None
+        date: str | None = None
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    FiltersIn = create_model(
+        "FiltersIn",
+        __base__=_FiltersBase,
+        __doc__=_FiltersBase.__doc__,
+        **{f.name: _value_list(f) for f in FILTER_FIELDS},
+    )
+    # What every result, reference and document summary says of its document: title, date, the filter fields.
+    DocumentFields = create_model(
+        "DocumentFields",
+        title=(str | None, None),
+        date=(str | None, None),
+        **{name: (str | None, None) for name in FILTER_NAMES},
+    )
 
 
 class SearchRequest(BaseModel):
@@ -62,8 +99,10 @@ class SearchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(min_length=1, max_length=1000, description="Question or keywords, Dutch or English")
-    top_k: int = Field(default=10, ge=1, le=50, description="Number of results")
+    query: str = Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, description="Question or keywords, Dutch or English"
+    )
+    top_k: int = Field(default=10, ge=1, le=_API.max_top_k, description="Number of results")
     filters: FiltersIn = Field(default_factory=FiltersIn)
     sort: Literal["relevance", "date"] = Field(
         default="relevance", description="'date' orders the best passages by document date (policy history)"
@@ -72,7 +111,7 @@ class SearchRequest(BaseModel):
     @field_validator("query")
     @classmethod
     def _query_not_blank(cls, value: str) -> str:
-        return _not_blank(value, "de zoekvraag is leeg / the query is empty")
+        return _not_blank(value, "query_empty")
 
 
 class AskRequest(BaseModel):
@@ -80,13 +119,15 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=1000, description="The question, Dutch or English")
+    question: str = Field(
+        min_length=1, max_length=MAX_QUERY_CHARS, description="The question, Dutch or English"
+    )
     filters: FiltersIn = Field(default_factory=FiltersIn)
 
     @field_validator("question")
     @classmethod
     def _question_not_blank(cls, value: str) -> str:
-        return _not_blank(value, "de vraag is leeg / the question is empty")
+        return _not_blank(value, "query_empty")
 
 
 class Highlight(BaseModel):
@@ -96,30 +137,21 @@ class Highlight(BaseModel):
     end: int
 
 
-class DocumentRef(BaseModel):
+class DocumentRef(DocumentFields):
     """Another document in which the same passage stands."""
 
     document_id: str
-    title: str | None = None
-    municipality: str | None = None
-    region: str | None = None
-    date: str | None = None
     page: int | None = None
     passage_id: str | None = None
 
 
-class SearchResult(BaseModel):
+class SearchResult(DocumentFields):
     """One cited passage."""
 
     passage_id: str = Field(description="Stable id: document id and position")
     text: str = Field(description="The passage exactly as in the (cleaned) source")
     score: float = Field(description="Fused rank score (higher is better; comparable within one response)")
     document_id: str
-    title: str | None
-    municipality: str | None
-    region: str | None
-    doc_type: str | None
-    date: str | None
     page: int | None = Field(description="Page (from 1) where the passage starts")
     page_end: int | None
     section: str | None
@@ -137,7 +169,9 @@ class SearchResponse(BaseModel):
     facets: dict[str, dict[str, int]] = Field(
         description="Result counts per value of region, municipality, ..."
     )
-    notes: list[str] = Field(description="Messages for the user, e.g. unknown filter values")
+    notes: list[str] = Field(
+        description="Messages for the user, e.g. unknown filter values (in the query's language)"
+    )
     timings_ms: dict[str, float]
 
 
@@ -168,15 +202,10 @@ class AskResponse(BaseModel):
     timings_ms: dict[str, float]
 
 
-class DocumentSummary(BaseModel):
+class DocumentSummary(DocumentFields):
     """A stored document."""
 
     document_id: str
-    title: str | None
-    municipality: str | None
-    region: str | None
-    doc_type: str | None
-    date: str | None
     passages: int
     pages: int | None
     file_name: str | None = None
@@ -217,5 +246,5 @@ class ErrorResponse(BaseModel):
     error: str = Field(
         description="Short machine-readable kind: invalid_request, not_found, store_unavailable"
     )
-    message: str = Field(description="What went wrong, in plain Dutch and English")
+    message: str = Field(description="What went wrong, in plain Dutch (or English with Accept-Language: en)")
     details: list[dict[str, object]] = []

@@ -21,9 +21,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from helpers import REPO_ROOT
 from helpers import make_pdf as _make_pdf
 
-from kb_api.config import REPO_ROOT, Settings
+from kb_core.settings import Settings
 
 REPO_CORPUS = REPO_ROOT / "corpus"
 

@@ -18,6 +18,7 @@ from reportlab.pdfgen import canvas
 from kb_api.retrieval.answerer import ExtractiveAnswerer
 
 FONT_NAME = "VeraTest"
+REPO_ROOT = Path(__file__).resolve().parent.parent
 FONT_PATH = os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf")
 FONT_SIZE = 9
 LEADING = 12

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from qdrant_client import QdrantClient
 
-from kb_api.config import Settings
 from kb_api.main import create_app
+from kb_core.settings import Settings
 
 
 @pytest.fixture(scope="module")

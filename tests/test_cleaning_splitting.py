@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import squash
+from helpers import REPO_ROOT, squash
 
 from ingest.cleaning import TextCleaner, clean_text
 from ingest.readers import PAGE_BREAK, read_source
 from ingest.splitting import StructureSplitter, passage_id, split_document
-from kb_api.config import REPO_ROOT
 
 CORPUS_PDFS = sorted((REPO_ROOT / "corpus" / "pdf").glob("*.pdf"))
 MakePdf = Callable[[Path, list[list[str]]], Path]

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from eval.gold import DEFAULT_GOLD, load_gold
 from eval.runner import check_thresholds, run_evaluation
-from kb_api.config import Settings
+from kb_core.settings import Settings
 
 SUBSET = ("q001", "q024", "q034", "q069", "q093", "q108")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb_api.retrieval.glossary import dutch_terms, expand_for_lexical
+from kb_core.lang.glossary import dutch_terms, expand_for_lexical
 
 
 def test_longest_phrase_wins_and_is_not_matched_again_by_its_words() -> None:

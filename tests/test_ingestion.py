@@ -13,7 +13,6 @@ import pytest
 from haystack import Document
 from helpers import make_encrypted_pdf, make_image_only_pdf, make_pdf, squash
 
-from ingest.analysis import terms
 from ingest.cleaning import clean_text
 from ingest.readers import read_source
 from ingest.service import Ingestor, IngestReport, collect_files, default_sources, remove_documents
@@ -28,7 +27,8 @@ from ingest.store import (
     opened_store,
     stored_documents,
 )
-from kb_api.config import Settings
+from kb_core.settings import Settings
+from kb_core.text.analysis import terms
 
 MakePdf = Callable[[Path, list[list[str]]], Path]
 pytestmark = pytest.mark.filterwarnings("ignore:Payload indexes have no effect:UserWarning")
@@ -231,7 +231,7 @@ def test_ingest_into_an_empty_store(ingested: IngestReport, kb_store: Any) -> No
     assert count_passages(kb_store) == ingested.passages
     docs = stored_documents(kb_store)
     assert set(docs) == {BRIEF_ID, VISIE_ID, NOTITIE_ID}
-    assert sum(d["passages"] for d in docs.values()) == ingested.passages
+    assert sum(d.passages for d in docs.values()) == ingested.passages
     summary = ingested.to_dict()
     assert summary["passages_written"] == ingested.passages and summary["failed"] == []
     assert "3 documents ingested" in ingested.summary()
@@ -546,9 +546,10 @@ def test_encrypted_new_version_keeps_the_stored_passages(
 def test_search_ranks_the_ingested_passage_first(
     ingested: IngestReport, ingest_settings: Settings, kb_store: Any
 ) -> None:
-    from kb_api.search_service import SearchFilters, SearchService
+    from kb_api.services import Services
+    from kb_core.domain import SearchFilters
 
-    service = SearchService(ingest_settings, kb_store)
+    service = Services.build(ingest_settings, kb_store).search
     outcome = service.search("Welke acties krijgen geen prioriteit?")
     top = outcome.results[0]
     assert top.meta["document_id"] == VISIE_ID
@@ -587,7 +588,7 @@ def test_a_new_store_is_empty_and_its_folder_is_released(store: Any, settings: S
     assert stored_documents(store) == {}
     assert list(iter_passages(store)) == []
     assert remove_documents(store, ["niets"]) == {"niets": 0}
-    assert (settings.qdrant_path / "collection" / settings.collection).is_dir()
+    assert (settings.store.qdrant_path / "collection" / settings.store.collection).is_dir()
     intruder = build_document_store(settings)
     with pytest.raises(StoreUnavailableError, match="another process"):
         count_passages(intruder)  # one client per folder: the open store holds the lock

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from haystack import Document
+from haystack.core.serialization import component_from_dict, component_to_dict
+from helpers import REPO_ROOT
 
 from ingest.metadata import (
     DocumentInfo,
@@ -21,7 +23,7 @@ from ingest.metadata import (
     load_manifest,
     slugify,
 )
-from ingest.regions import (
+from kb_core.lang.regions import (
     ARNHEM_ACHTERHOEK,
     MUNICIPALITY_REGION,
     NOORDOOST_BRABANT,
@@ -30,7 +32,7 @@ from ingest.regions import (
     municipality_pattern,
     region_of,
 )
-from kb_api.config import REPO_ROOT
+from kb_core.settings import Settings
 
 MANIFEST = REPO_ROOT / "corpus" / "manifest.json"
 
@@ -306,7 +308,20 @@ def test_enricher_without_manifest_detects_everything(tmp_path: Path) -> None:
     assert out.meta["date"] == "2023-05-23"
 
 
-def test_enricher_round_trips_through_to_dict() -> None:
+def test_enricher_round_trips_through_haystack_serialisation() -> None:
     enricher = MetadataEnricher(manifest_path=str(MANIFEST))
-    again = MetadataEnricher.from_dict(enricher.to_dict())
+    data = component_to_dict(enricher, "metadata")
+    again = component_from_dict(MetadataEnricher, data, "metadata")
+    assert data["init_parameters"] == {"manifest_path": str(MANIFEST)}
     assert again.manifest_path == str(MANIFEST)
+
+
+def test_pipelines_serialise_without_hand_written_to_dict(settings: Settings) -> None:
+    from ingest.pipeline import build_indexing_pipeline
+
+    pipe = build_indexing_pipeline(settings, None, write=False)  # type: ignore[arg-type]
+    components = pipe.to_dict()["components"]
+    assert components["splitter"]["init_parameters"] == {
+        "target_words": settings.ingest.passage_target_words,
+        "max_words": settings.ingest.passage_max_words,
+    }

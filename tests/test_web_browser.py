@@ -19,8 +19,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import pytest
-
-from kb_api.config import REPO_ROOT
+from helpers import REPO_ROOT
 
 pytestmark = pytest.mark.browser
 

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import REPO_ROOT
 
-from kb_api.config import REPO_ROOT, Settings
-from kb_api.errors import StoreUnavailableError
 from kb_api.main import create_app
+from kb_core.errors import StoreUnavailableError
+from kb_core.settings import Settings
 
 QUESTION = "Welke acties krijgen geen prioriteit?"
 HTML = {"accept": "text/html"}
@@ -149,7 +150,7 @@ def test_too_long_query_is_refused_with_a_message(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("van", "tot", "message"),
-    [("2026-01-01", "2023-01-01", "ligt na de datum"), ("gisteren", "", "De datum 'van' is ongeldig")],
+    [("2026-01-01", "2023-01-01", "ligt na de einddatum"), ("gisteren", "", "De datum 'van' is ongeldig")],
 )
 def test_bad_dates_are_explained(client: TestClient, van: str, tot: str, message: str) -> None:
     response = client.get("/", params={"q": "ambitie", "van": van, "tot": tot})
@@ -226,17 +227,17 @@ def test_json_api_is_unchanged(client: TestClient) -> None:
 
 
 def test_store_unavailable_is_a_503_page(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    service: Any = client.app.state.service  # type: ignore[attr-defined]
+    services: Any = client.app.state.services  # type: ignore[attr-defined]
 
     def down(*args: Any, **kwargs: Any) -> Any:
         raise StoreUnavailableError("Qdrant is down")
 
-    monkeypatch.setattr(service, "documents", down)
+    monkeypatch.setattr(services.catalogue, "documents", down)
     for path in ("/", "/?q=ambitie", "/vergelijk?q=ambitie", "/documenten"):
         response = client.get(path)
         assert response.status_code == 503, path
         assert "De zoekindex is nu niet bereikbaar. Probeer het later opnieuw." in response.text
-    monkeypatch.setattr(service, "search", down)
+    monkeypatch.setattr(services.search, "search", down)
     assert client.get("/tijdlijn?q=ambitie").status_code == 503
 
 

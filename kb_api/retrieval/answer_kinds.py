@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ingest.cleaning import LIST_MARKER
+from kb_core.lang import month_names
+from kb_core.text.lines import LIST_MARKER
 
 _QUANTITY = re.compile(
     r"\b(hoeveel|hoe ?veel|hoe hoog|welk(e)? (bedrag|percentage|aantal)|wat kost|how (many|much)|what (amount|percentage))\b",
@@ -49,10 +50,7 @@ _COST_WORD = re.compile(r"\b(?:kost\w*|cost\w*)\b", re.IGNORECASE)
 # A sum of money: a figure with a currency sign or word ("€ 2,1 miljoen", "6,8 mln euro"), not a bare "€".
 _MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(?:euro|EUR|mln|miljoen)\b", re.IGNORECASE)
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
-_MONTHS = (
-    "januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december"
-    "|january|february|march|may|june|july|august|october"
-)
+_MONTHS = "|".join(month_names())
 # Written-out numbers. Not "ten" (Dutch "ten aanzien van", "ten minste") and not "in acht nemen".
 _NUMBER_WORD = re.compile(
     r"\b(?:twee|drie|vier|vijf|zes|zeven|(?<!in )acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien"

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
 
-from haystack import Document, component, default_from_dict, default_to_dict
+from haystack import Document, component
 
 from kb_api.retrieval.answer_kinds import figure_kind
 from kb_api.retrieval.definitions import defined_term, defines
@@ -29,17 +28,6 @@ class AnswerTypeBooster:
         self.definition_boost = definition_boost
         self.figure_boost = figure_boost
         self.rrf_k = rrf_k
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(
-            self, definition_boost=self.definition_boost, figure_boost=self.figure_boost, rrf_k=self.rrf_k
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AnswerTypeBooster:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document], query: str) -> dict[str, list[Document]]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.analysis import is_stopword
 from kb_api.retrieval.answer_kinds import figure_kind
+from kb_core.text.analysis import is_stopword
 
 # What follows these openings is the term asked about. "Wat is / what is" opens most questions of any kind,
 # so for those the term must stand alone (see ``_COMPLEMENT``).

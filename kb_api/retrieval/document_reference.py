@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ingest.analysis import terms
 from ingest.metadata import DOC_TYPES
+from kb_core.text.analysis import terms
 
 # Names of document kinds that only occur as a reference to a document ("het koersplan").
 _SPECIFIC = "|".join(sorted({*DOC_TYPES, "stappenplan"} - {"memo"}, key=len, reverse=True))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
-from haystack import Document, component, default_from_dict, default_to_dict
+from haystack import Document, component
 
-from ingest.analysis import tokenize
+from kb_core.text.analysis import tokenize
 
 
 @lru_cache(maxsize=16384)
@@ -36,15 +35,6 @@ class DuplicateGrouper:
 
     def __init__(self, *, threshold: float = 0.6) -> None:
         self.threshold = threshold
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(self, threshold=self.threshold)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> DuplicateGrouper:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:

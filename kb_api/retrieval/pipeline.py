@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from haystack import Pipeline
+from haystack import Document, Pipeline
 from haystack_integrations.components.retrievers.qdrant import (
     QdrantEmbeddingRetriever,
     QdrantSparseEmbeddingRetriever,
@@ -13,29 +14,40 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from ingest.embedder import text_embedder
 from ingest.sparse import DutchSparseTextEmbedder
-from kb_api.config import Settings
 from kb_api.retrieval.answer_type_booster import AnswerTypeBooster
 from kb_api.retrieval.grouping import DuplicateGrouper
 from kb_api.retrieval.hybrid_retriever import WeightedHybridRetriever
 from kb_api.retrieval.query_analyzer import QueryAnalyzer
+from kb_core.settings import Settings
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 
 
-def build_query_pipeline(settings: Settings, store: QdrantDocumentStore, mode: Mode = "hybrid") -> Pipeline:
-    """Build the query pipeline; inputs go to ``analyzer.query`` / ``dense.text`` / ``sparse.text`` and ``retriever``."""
+def build_query_pipeline(
+    settings: Settings, store: QdrantDocumentStore, mode: Mode = "hybrid"
+) -> QueryPipeline:
+    """Build the query pipeline of a retrieval mode (not warmed up)."""
     pipe = Pipeline()
     if mode in ("hybrid", "dense"):
         pipe.add_component("dense", text_embedder(settings))
     if mode in ("hybrid", "lexical"):
         pipe.add_component("sparse", DutchSparseTextEmbedder())
     if mode == "hybrid":
-        pipe.add_component("analyzer", QueryAnalyzer())
+        pipe.add_component(
+            "analyzer",
+            QueryAnalyzer(
+                dutch_weights=settings.search.dutch_weights,
+                english_weights=settings.search.english_weights,
+                exact_boost=settings.search.exact_boost,
+            ),
+        )
         pipe.add_component(
             "retriever",
             WeightedHybridRetriever(
-                document_store=store, candidates=settings.candidates_per_leg, rrf_k=settings.rrf_k
+                document_store=store,
+                candidates=settings.search.candidates_per_leg,
+                rrf_k=settings.search.rrf_k,
             ),
         )
         pipe.connect("analyzer.weights", "retriever.weights")
@@ -45,9 +57,9 @@ def build_query_pipeline(settings: Settings, store: QdrantDocumentStore, mode: M
         pipe.add_component(
             "answer_type",
             AnswerTypeBooster(
-                definition_boost=settings.definition_boost,
-                figure_boost=settings.figure_boost,
-                rrf_k=settings.rrf_k,
+                definition_boost=settings.search.definition_boost,
+                figure_boost=settings.search.figure_boost,
+                rrf_k=settings.search.rrf_k,
             ),
         )
         pipe.connect("retriever.documents", "answer_type.documents")
@@ -57,21 +69,45 @@ def build_query_pipeline(settings: Settings, store: QdrantDocumentStore, mode: M
     else:
         pipe.add_component("retriever", QdrantSparseEmbeddingRetriever(document_store=store))
         pipe.connect("sparse.sparse_embedding", "retriever.query_sparse_embedding")
-    pipe.add_component("grouper", DuplicateGrouper())
+    pipe.add_component("grouper", DuplicateGrouper(threshold=settings.search.duplicate_threshold))
     pipe.connect("answer_type.documents" if mode == "hybrid" else "retriever.documents", "grouper.documents")
-    return pipe
+    return QueryPipeline(pipe, mode)
 
 
-def pipeline_inputs(pipe: Pipeline, query: str, filters: dict | None, top_k: int) -> dict[str, dict]:
-    """The run() inputs of a query pipeline built by :func:`build_query_pipeline`."""
-    data: dict[str, dict] = {"retriever": {"filters": filters, "top_k": top_k}}
-    names = set(pipe.graph.nodes)
-    if "dense" in names:
-        data["dense"] = {"text": query}
-    if "sparse" in names and "analyzer" not in names:
-        data["sparse"] = {"text": query}
-    if "analyzer" in names:
-        data["analyzer"] = {"query": query}
-    if "answer_type" in names:
-        data["answer_type"] = {"query": query}
-    return data
+@dataclass
+class QueryResult:
+    """What a query pipeline run gives: the ranked passages and what the query analysis found."""
+
+    documents: list[Document]
+    language: str
+    lexical_query: str
+    query_embedding: list[float] | None
+
+
+class QueryPipeline:
+    """A built query pipeline with the inputs and outputs of its mode spelled out."""
+
+    def __init__(self, pipeline: Pipeline, mode: Mode) -> None:
+        self.pipeline = pipeline
+        self.mode = mode
+
+    def run(self, query: str, filters: dict[str, Any] | None, top_k: int) -> QueryResult:
+        """Retrieve ``top_k`` passages for ``query`` under Haystack ``filters``."""
+        data: dict[str, dict[str, Any]] = {"retriever": {"filters": filters, "top_k": top_k}}
+        outputs: set[str] = set()
+        if self.mode == "hybrid":
+            data |= {"analyzer": {"query": query}, "dense": {"text": query}, "answer_type": {"query": query}}
+            outputs = {"analyzer", "dense"}
+        elif self.mode == "dense":
+            data["dense"] = {"text": query}
+            outputs = {"dense"}
+        else:
+            data["sparse"] = {"text": query}
+        out = self.pipeline.run(data, include_outputs_from=outputs)
+        analysis = out.get("analyzer", {})
+        return QueryResult(
+            documents=out["grouper"]["documents"],
+            language=analysis.get("language", "nl"),
+            lexical_query=analysis.get("lexical_query", query),
+            query_embedding=out.get("dense", {}).get("embedding"),
+        )

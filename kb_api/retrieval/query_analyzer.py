@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from haystack import component, default_from_dict, default_to_dict
+from haystack import component
 
 from kb_api.retrieval.document_reference import without_document_references
-from kb_api.retrieval.glossary import expand_for_lexical
-from kb_api.retrieval.language import detect_language
+from kb_core.lang.glossary import expand_for_lexical
+from kb_core.text.language import detect_language
 
 _FIGURE = re.compile(r"\d")
 _NAME = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-zà-ÿ]+(?:\s+(?:van|de|den|der)?\s*[A-Z][a-zà-ÿ]+)*")
@@ -33,20 +33,6 @@ class QueryAnalyzer:
         self.dutch_weights = tuple(dutch_weights)
         self.english_weights = tuple(english_weights)
         self.exact_boost = exact_boost
-
-    def to_dict(self) -> dict[str, Any]:
-        """Serialise the component."""
-        return default_to_dict(
-            self,
-            dutch_weights=list(self.dutch_weights),
-            english_weights=list(self.english_weights),
-            exact_boost=self.exact_boost,
-        )
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> QueryAnalyzer:
-        """Deserialise the component."""
-        return default_from_dict(cls, data)
 
     @component.output_types(language=str, weights=list[float], lexical_query=str)
     def run(self, query: str) -> dict[str, Any]:

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
-from kb_api.deps import ServiceDep, SettingsDep
-from kb_api.errors import DocumentNotFoundError
+from kb_api.deps import CatalogueDep, SettingsDep
 from kb_api.presenters import document_summary
 from kb_api.schemas import DocumentDetail, DocumentSummary, ErrorResponse, PassageOut
+from kb_core.errors import OriginalFileNotFoundError
 
 router = APIRouter(tags=["documents"])
 DOC_ID = PathParam(
@@ -20,7 +20,7 @@ DOC_ID = PathParam(
 
 
 @router.get("/documents", response_model=list[DocumentSummary], responses={503: {"model": ErrorResponse}})
-def list_documents(service: ServiceDep) -> list[DocumentSummary]:
+def list_documents(service: CatalogueDep) -> list[DocumentSummary]:
     """Every stored document (newest first) with its metadata, passage and page counts."""
     return [document_summary(info) for info in service.documents()]
 
@@ -30,11 +30,11 @@ def list_documents(service: ServiceDep) -> list[DocumentSummary]:
     response_model=DocumentDetail,
     responses={404: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
 )
-def get_document(service: ServiceDep, settings: SettingsDep, document_id: str = DOC_ID) -> DocumentDetail:
+def get_document(service: CatalogueDep, settings: SettingsDep, document_id: str = DOC_ID) -> DocumentDetail:
     """A document's metadata and its passages in reading order."""
     info, passages = service.document(document_id)
     summary = document_summary(info)
-    has_file = source_file(settings.corpus_dir, info.get("file_name")) is not None
+    has_file = source_file(settings.ingest.corpus_dir, info.get("file_name")) is not None
     return DocumentDetail(
         **summary.model_dump(),
         passages_in_order=[
@@ -65,11 +65,13 @@ def source_file(corpus_dir: Path, file_name: str | None) -> Path | None:
 
 
 @router.get("/documents/{document_id}/file", responses={404: {"model": ErrorResponse}})
-def get_document_file(service: ServiceDep, settings: SettingsDep, document_id: str = DOC_ID) -> FileResponse:
+def get_document_file(
+    service: CatalogueDep, settings: SettingsDep, document_id: str = DOC_ID
+) -> FileResponse:
     """The original file (PDF or text) of a corpus document."""
     info, _ = service.document(document_id)
-    path = source_file(settings.corpus_dir, info.get("file_name"))
+    path = source_file(settings.ingest.corpus_dir, info.get("file_name"))
     if path is None:
-        raise DocumentNotFoundError(f"{document_id} (original file)")
+        raise OriginalFileNotFoundError(document_id)
     media = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"
     return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline")

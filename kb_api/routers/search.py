@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from kb_api.deps import ServiceDep
+from kb_api.deps import AskDep, SearchDep
 from kb_api.presenters import ask_response, search_response
 from kb_api.schemas import AskRequest, AskResponse, ErrorResponse, SearchRequest, SearchResponse
 
@@ -16,7 +16,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS)
-def search(body: SearchRequest, service: ServiceDep) -> SearchResponse:
+def search(body: SearchRequest, service: SearchDep) -> SearchResponse:
     """Hybrid (dense + Dutch lexical) search with filters; cited passages, facets and notes.
 
     ``sort: "date"`` orders the best passages by document date, to follow a topic through policy history.
@@ -26,7 +26,7 @@ def search(body: SearchRequest, service: ServiceDep) -> SearchResponse:
 
 
 @router.post("/ask", response_model=AskResponse, responses=ERRORS)
-def ask(body: AskRequest, service: ServiceDep) -> AskResponse:
+def ask(body: AskRequest, service: AskDep) -> AskResponse:
     """An extractive answer made of quoted source sentences, or ``answerable: false`` when nothing answers."""
-    outcome = service.ask(body.question, filters=body.filters.to_domain())
+    outcome = service.answer(body.question, filters=body.filters.to_domain())
     return ask_response(body.question, outcome)

@@ -15,19 +15,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kb_api.deps import ServiceDep, SettingsDep
-from kb_api.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
+from kb_api.deps import ServicesDep, SettingsDep
 from kb_api.presenters import ask_response, result_of
 from kb_api.routers.documents import source_file
 from kb_api.schemas import SearchResult
-from kb_api.search_service import AnswerOutcome, SearchFilters, SearchOutcome
+from kb_api.services import AnswerOutcome, SearchOutcome
+from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, SearchFilters
+from kb_core.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
+from kb_core.lang import dutch_month_names
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -37,7 +39,7 @@ REGION_A = "Noordoost-Brabant"
 REGION_B = "Arnhem-Achterhoek"
 EMPTY_QUERY = "Vul een vraag of zoekterm in."
 STORE_DOWN = "De zoekindex is nu niet bereikbaar. Probeer het later opnieuw."
-MONTHS = "januari februari maart april mei juni juli augustus september oktober november december".split()
+MONTHS = dutch_month_names()
 EXAMPLES = (
     "Welke acties krijgen geen prioriteit?",
     "Wanneer moet de aanpak gerealiseerd zijn?",
@@ -112,17 +114,6 @@ def answer_html(answer: str, citations: list[dict[str, Any]]) -> Markup:
     return Markup(re.sub(r"\[(\d+)\]", link, str(escape(answer))))
 
 
-FIELD_NAMES = {"region": "regio", "municipality": "gemeente", "doc_type": "documenttype"}
-
-
-def dutch_message(exc: Exception | str) -> str:
-    """The Dutch half of a bilingual service message ('NL / EN'), with field names in Dutch."""
-    text = str(exc).split(" / ")[0].replace(" (unknown value)", "").replace("Bekend/known", "Bekend")
-    for field, name in FIELD_NAMES.items():
-        text = text.replace(f"voor {field}:", f"voor {name}:")
-    return text.strip()
-
-
 templates.env.filters["datum"] = dutch_date
 templates.env.globals.update(passage_url=passage_url, anchor_of=anchor_of, highlight=highlight)
 
@@ -176,8 +167,7 @@ def corpus_summary(docs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "documents": len(docs),
         "regions": values("region"),
-        "municipalities": values("municipality"),
-        "doc_types": values("doc_type"),
+        "values": {name: values(name) for name in FILTER_NAMES},
         "first": dates[0] if dates else None,
         "last": dates[-1] if dates else None,
     }
@@ -190,7 +180,7 @@ def parse_day(value: str | None, label: str) -> date | None:
     try:
         return date.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidQueryError(f"De datum '{label}' is ongeldig; gebruik jjjj-mm-dd.") from None
+        raise InvalidQueryError("invalid_date", value=value.strip()[:40], name=label) from None
 
 
 def clean(values: list[str]) -> list[str]:
@@ -231,11 +221,8 @@ def guarded(request: Request, build: Callable[[], HTMLResponse]) -> HTMLResponse
 @router.get("/", response_class=HTMLResponse)
 def home(
     request: Request,
-    service: ServiceDep,
+    services: ServicesDep,
     q: str | None = None,
-    region: list[str] = Query(default=[]),
-    municipality: list[str] = Query(default=[]),
-    doc_type: list[str] = Query(default=[]),
     van: str | None = None,
     tot: str | None = None,
     sort: str = "relevance",
@@ -243,17 +230,14 @@ def home(
     """Search page: with ``q`` an extractive answer with citations, then passages with facets and filters."""
 
     def build() -> HTMLResponse:
-        summary = corpus_summary(service.documents())
+        summary = corpus_summary(services.catalogue.documents())
         sort_key = "date" if sort == "date" else "relevance"
         ctx: dict[str, Any] = {
             "summary": summary,
             "q": q or "",
             "searched": q is not None,
-            "selected": {
-                "region": clean(region),
-                "municipality": clean(municipality),
-                "doc_type": clean(doc_type),
-            },
+            "selected": {name: clean(request.query_params.getlist(name)) for name in FILTER_NAMES},
+            "filter_fields": FILTER_FIELDS,
             "van": (van or "").strip(),
             "tot": (tot or "").strip(),
             "sort": sort_key,
@@ -268,25 +252,19 @@ def home(
             return before_search(request, "search.html", ctx, q)
         try:
             filters = SearchFilters(
-                region=ctx["selected"]["region"],
-                municipality=ctx["selected"]["municipality"],
-                doc_type=ctx["selected"]["doc_type"],
-                date_from=parse_day(van, "van"),
-                date_to=parse_day(tot, "tot"),
+                date_from=parse_day(van, "van"), date_to=parse_day(tot, "tot"), **ctx["selected"]
             )
-            if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-                raise InvalidQueryError("De datum 'van' ligt na de datum 'tot'.")
-            outcome = service.search(q, top_k=10, filters=filters, sort=sort_key)
+            outcome = services.search.search(q, top_k=10, filters=filters, sort=sort_key)
             reusable = outcome if sort_key == "relevance" else None
-            answer = service.ask(q, filters=filters, search_outcome=reusable)
+            answer = services.ask.answer(q, filters=filters, search_outcome=reusable)
         except InvalidQueryError as exc:
-            ctx["message"] = dutch_message(exc)
+            ctx["message"] = exc.render("nl")
             return render(request, "search.html", ctx, 422)
         ctx.update(
             answer=answer_of(answer, q),
             hits=hits_of(outcome),
             facets=outcome.facets,
-            notes=[dutch_message(n) for n in outcome.notes if not n.startswith("Geen resultaten")],
+            notes=[n.render("nl") for n in outcome.notes if n.code != "no_results"],
         )
         return render(request, "search.html", ctx)
 
@@ -295,13 +273,17 @@ def home(
 
 @router.get("/document/{document_id}", response_class=HTMLResponse)
 def document_page(
-    request: Request, service: ServiceDep, settings: SettingsDep, document_id: str, passage: str | None = None
+    request: Request,
+    services: ServicesDep,
+    settings: SettingsDep,
+    document_id: str,
+    passage: str | None = None,
 ) -> HTMLResponse:
     """A document's metadata and passages in reading order; ``passage`` is highlighted and scrolled to."""
 
     def build() -> HTMLResponse:
         try:
-            info, passages = service.document(document_id)
+            info, passages = services.catalogue.document(document_id)
         except DocumentNotFoundError:
             return error_page(
                 request,
@@ -309,7 +291,7 @@ def document_page(
                 "Document niet gevonden",
                 "Dit document staat niet in de kennisbank. Kies een document uit de lijst met documenten.",
             )
-        has_file = source_file(settings.corpus_dir, info.get("file_name")) is not None
+        has_file = source_file(settings.ingest.corpus_dir, info.get("file_name")) is not None
         rows = [
             {
                 "id": p.id,
@@ -335,12 +317,12 @@ def document_page(
 
 @router.get("/vergelijk", response_class=HTMLResponse)
 def compare(
-    request: Request, service: ServiceDep, q: str | None = None, a: str = REGION_A, b: str = REGION_B
+    request: Request, services: ServicesDep, q: str | None = None, a: str = REGION_A, b: str = REGION_B
 ) -> HTMLResponse:
     """One question, two regions side by side: each with its answer, citations and best passages."""
 
     def build() -> HTMLResponse:
-        summary = corpus_summary(service.documents())
+        summary = corpus_summary(services.catalogue.documents())
         ctx: dict[str, Any] = {
             "summary": summary,
             "q": q or "",
@@ -355,9 +337,9 @@ def compare(
         try:
             for region in (a, b):
                 filters = SearchFilters(region=[region])
-                outcome = service.search(q, top_k=5, filters=filters)
-                answer = service.ask(q, filters=filters, search_outcome=outcome)
-                notes = [dutch_message(n) for n in outcome.notes if not n.startswith("Geen resultaten")]
+                outcome = services.search.search(q, top_k=5, filters=filters)
+                answer = services.ask.answer(q, filters=filters, search_outcome=outcome)
+                notes = [n.render("nl") for n in outcome.notes if n.code != "no_results"]
                 ctx["columns"].append(
                     {
                         "region": region,
@@ -368,7 +350,7 @@ def compare(
                 )
         except InvalidQueryError as exc:
             ctx["columns"] = []
-            ctx["message"] = dutch_message(exc)
+            ctx["message"] = exc.render("nl")
             return render(request, "compare.html", ctx, 422)
         return render(request, "compare.html", ctx)
 
@@ -376,7 +358,7 @@ def compare(
 
 
 @router.get("/tijdlijn", response_class=HTMLResponse)
-def timeline(request: Request, service: ServiceDep, q: str | None = None) -> HTMLResponse:
+def timeline(request: Request, services: ServicesDep, q: str | None = None) -> HTMLResponse:
     """The best passages on a topic in date order, grouped by year: how policy changed over time."""
 
     def build() -> HTMLResponse:
@@ -390,9 +372,9 @@ def timeline(request: Request, service: ServiceDep, q: str | None = None) -> HTM
         if q is None or not q.strip():
             return before_search(request, "timeline.html", ctx, q)
         try:
-            outcome = service.search(q, top_k=10, sort="date")
+            outcome = services.search.search(q, top_k=10, sort="date")
         except InvalidQueryError as exc:
-            ctx["message"] = dutch_message(exc)
+            ctx["message"] = exc.render("nl")
             return render(request, "timeline.html", ctx, 422)
         years: dict[str, list[Hit]] = {}
         for hit in hits_of(outcome):
@@ -405,13 +387,13 @@ def timeline(request: Request, service: ServiceDep, q: str | None = None) -> HTM
 
 
 @router.get("/documenten", response_class=HTMLResponse)
-def document_list(request: Request, service: ServiceDep, settings: SettingsDep) -> HTMLResponse:
+def document_list(request: Request, services: ServicesDep, settings: SettingsDep) -> HTMLResponse:
     """Every document in the knowledge base, newest first, with a link to its page and original file."""
 
     def build() -> HTMLResponse:
-        docs = service.documents()
+        docs = services.catalogue.documents()
         for d in docs:
-            has_file = source_file(settings.corpus_dir, d.get("file_name")) is not None
+            has_file = source_file(settings.ingest.corpus_dir, d.get("file_name")) is not None
             d["file_url"] = f"/documents/{quote(d['document_id'], safe='')}/file" if has_file else None
         return render(request, "documents.html", {"docs": docs, "summary": corpus_summary(docs)})
 

@@ -1,4 +1,4 @@
-"""Which municipality lies in which ViA region (the regions named in the corpus).
+"""Which municipality lies in which ViA region (data: ``regions.json``).
 
 Noordoost-Brabant: the ten municipalities of the regional Koersplan ViA 2023-2028 (financial table,
 chapter 8). Arnhem-Achterhoek: the seventeen partners named on the cover of the Regiovisie Samen Veilig
@@ -9,57 +9,16 @@ from __future__ import annotations
 
 import re
 
+from kb_core.lang import load
+
 NOORDOOST_BRABANT = "Noordoost-Brabant"
 ARNHEM_ACHTERHOEK = "Arnhem-Achterhoek"
 
-MUNICIPALITY_REGION: dict[str, str] = {
-    "'s-Hertogenbosch": NOORDOOST_BRABANT,
-    "Bernheze": NOORDOOST_BRABANT,
-    "Boekel": NOORDOOST_BRABANT,
-    "Boxtel": NOORDOOST_BRABANT,
-    "Land van Cuijk": NOORDOOST_BRABANT,
-    "Maashorst": NOORDOOST_BRABANT,
-    "Meierijstad": NOORDOOST_BRABANT,
-    "Oss": NOORDOOST_BRABANT,
-    "Sint-Michielsgestel": NOORDOOST_BRABANT,
-    "Vught": NOORDOOST_BRABANT,
-    "Aalten": ARNHEM_ACHTERHOEK,
-    "Arnhem": ARNHEM_ACHTERHOEK,
-    "Berkelland": ARNHEM_ACHTERHOEK,
-    "Bronckhorst": ARNHEM_ACHTERHOEK,
-    "Doesburg": ARNHEM_ACHTERHOEK,
-    "Doetinchem": ARNHEM_ACHTERHOEK,
-    "Duiven": ARNHEM_ACHTERHOEK,
-    "Westervoort": ARNHEM_ACHTERHOEK,
-    "Lingewaard": ARNHEM_ACHTERHOEK,
-    "Montferland": ARNHEM_ACHTERHOEK,
-    "Oost Gelre": ARNHEM_ACHTERHOEK,
-    "Oude IJsselstreek": ARNHEM_ACHTERHOEK,
-    "Overbetuwe": ARNHEM_ACHTERHOEK,
-    "Renkum": ARNHEM_ACHTERHOEK,
-    "Rheden": ARNHEM_ACHTERHOEK,
-    "Rozendaal": ARNHEM_ACHTERHOEK,
-    "Winterswijk": ARNHEM_ACHTERHOEK,
-    "Zevenaar": ARNHEM_ACHTERHOEK,
-}
-
-# Other spellings met in documents, mapped to the canonical name above.
-ALIASES: dict[str, str] = {
-    "s-Hertogenbosch": "'s-Hertogenbosch",
-    "'s Hertogenbosch": "'s-Hertogenbosch",
-    "Den Bosch": "'s-Hertogenbosch",
-    "Oost-Gelre": "Oost Gelre",
-    "Sint Michielsgestel": "Sint-Michielsgestel",
-}
-
-REGION_ALIASES: dict[str, str] = {
-    "noordoost-brabant": NOORDOOST_BRABANT,
-    "noordoost brabant": NOORDOOST_BRABANT,
-    "brabant-noordoost": NOORDOOST_BRABANT,
-    "nob": NOORDOOST_BRABANT,
-    "arnhem-achterhoek": ARNHEM_ACHTERHOEK,
-    "arnhem achterhoek": ARNHEM_ACHTERHOEK,
-}
+_DATA = load("regions")
+MUNICIPALITY_REGION: dict[str, str] = dict(_DATA["municipalities"])
+# Other spellings met in documents, mapped to the canonical name.
+ALIASES: dict[str, str] = dict(_DATA["municipality_aliases"])
+REGION_ALIASES: dict[str, str] = dict(_DATA["region_aliases"])
 
 REGIONS = (NOORDOOST_BRABANT, ARNHEM_ACHTERHOEK)
 

@@ -1,0 +1,130 @@
+"""Ask: an extractive, cited answer to a question, or a plain statement that the documents do not answer it."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from haystack import Document
+
+from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities, missing_from
+from kb_api.services.catalogue import CatalogueService
+from kb_api.services.search import SearchOutcome, SearchService
+from kb_api.services.timing import timed
+from kb_core.domain import SearchFilters
+from kb_core.errors import Note
+from kb_core.lang.regions import REGION_ALIASES
+from kb_core.settings import Settings
+
+_BOTH_REGIONS = re.compile(r"\b(?:beide regio|de twee regio|both regions|the two regions)", re.IGNORECASE)
+_COMPARE = re.compile(
+    r"\b(?:vergelijk|vergelijken|vergeleken|verschil|verschillen|verschilt|compare|compared|comparison|differ"
+    r"|differs|difference)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class AnswerOutcome:
+    """An extractive answer with exact quotes, or an abstention."""
+
+    answer: str
+    answerable: bool
+    citations: list[dict[str, Any]]
+    passages: list[Document]
+    language: str
+    timings_ms: dict[str, float]
+    notes: list[Note] = field(default_factory=list)
+
+
+class AskService:
+    """Answers questions from the passages the search service finds."""
+
+    def __init__(self, settings: Settings, search: SearchService, catalogue: CatalogueService) -> None:
+        self.settings = settings
+        self.search = search
+        self.catalogue = catalogue
+        self._answerer: ExtractiveAnswerer | None = None
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        """The answer component, sharing the search pipeline's warmed embedder."""
+        if self._answerer is None:
+            a = self.settings.answer
+            self._answerer = ExtractiveAnswerer(
+                embedder=self.search.haystack_pipeline.get_component("dense"),
+                min_similarity=a.min_similarity,
+                min_similarity_english=a.min_similarity_english,
+                passages=a.passages,
+                max_sentences=a.max_sentences,
+                margin=a.margin,
+                coverage_weight=a.coverage_weight,
+                rank_penalty=a.rank_penalty,
+                entity_bonus=a.entity_bonus,
+                definition_bonus=a.definition_bonus,
+                cache_size=a.cache_size,
+            )
+        return self._answerer
+
+    def warm_up(self) -> None:
+        """Build the answerer and read the corpus vocabulary."""
+        _ = self.answerer
+        self.catalogue.corpus_terms()
+
+    def answer(
+        self,
+        question: str,
+        *,
+        filters: SearchFilters | None = None,
+        search_outcome: SearchOutcome | None = None,
+    ) -> AnswerOutcome:
+        """An extractive, cited answer to a question, or a plain statement that the corpus does not answer it.
+
+        ``search_outcome``: a relevance-ordered search for the same question and filters (the web page has one
+        already), so the passages are not retrieved twice.
+        """
+        answerer = self.answerer
+        started = time.perf_counter()
+        regions = self.regions_compared(question)
+        outcome = search_outcome
+        if outcome is None or outcome.query_embedding is None:
+            # A comparison looks further down the ranking, for the passages of the region ranked lower.
+            top_k = answerer.passages * (3 if regions else 1)
+            outcome = self.search.search(question, top_k=top_k, filters=filters)
+        timings = dict(outcome.timings_ms)
+        query = " ".join(question.split())
+        with timed(timings, "answer"):
+            result = answerer.run(
+                query=query,
+                documents=outcome.results,
+                query_embedding=outcome.query_embedding or [],
+                language=outcome.language,
+                missing_entities=missing_from(key_entities(query), self.catalogue.corpus_terms()),
+                query_terms=outcome.query_terms,
+                regions=regions,
+                common_words=self.catalogue.common_words(),
+            )
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return AnswerOutcome(
+            result["answer"],
+            result["answerable"],
+            result["citations"],
+            outcome.results,
+            outcome.language,
+            timings,
+        )
+
+    def regions_compared(self, question: str) -> list[str]:
+        """The regions a comparison question is about: the two or more it names; every stored region when it
+        asks about "beide regio's" / "both regions"; or, when it names one region and asks to compare
+        ("vergelijk Arnhem-Achterhoek met …"), that region and the others. Empty when it is not a comparison."""
+        named = {
+            region
+            for alias, region in REGION_ALIASES.items()
+            if re.search(rf"\b{re.escape(alias)}\b", question, re.I)
+        }
+        if _BOTH_REGIONS.search(question) or (len(named) == 1 and _COMPARE.search(question)):
+            named |= set(self.catalogue.known_values()["region"].values())
+        return sorted(named) if len(named) >= 2 else []

@@ -1,0 +1,132 @@
+"""Domain errors and notes: a machine code and parameters, rendered in Dutch or English at the edge.
+
+Code raises ``InvalidQueryError("query_empty")`` or returns ``Note("unknown_filter_value", field=...,
+value=...)``; the API, the CLI and the web page turn them into text with :func:`render`, from the one table
+``MESSAGES``, so no message is written twice and no code splits "NL / EN" strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Language = Literal["nl", "en"]
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # request errors
+    "query_empty": {"nl": "De zoekvraag is leeg.", "en": "The query is empty."},
+    "query_too_long": {
+        "nl": "De zoekvraag is te lang ({length} tekens, hoogstens {limit}).",
+        "en": "The query is too long ({length} characters, at most {limit}).",
+    },
+    "dates_reversed": {
+        "nl": "De begindatum ({date_from}) ligt na de einddatum ({date_to}).",
+        "en": "The start date ({date_from}) is after the end date ({date_to}).",
+    },
+    "invalid_date": {
+        "nl": "De datum '{name}' is ongeldig ('{value}'); gebruik jjjj-mm-dd.",
+        "en": "The date '{name}' is invalid ('{value}'); use yyyy-mm-dd.",
+    },
+    "dates_reversed_short": {"nl": "date_from ligt na date_to.", "en": "date_from is after date_to."},
+    "unknown_mode": {"nl": "Onbekende zoekmodus '{mode}'.", "en": "Unknown search mode '{mode}'."},
+    "invalid_request": {"nl": "Ongeldig verzoek: {summary}", "en": "Invalid request: {summary}"},
+    "document_not_found": {
+        "nl": "Document '{document_id}' bestaat niet.",
+        "en": "Document '{document_id}' does not exist.",
+    },
+    "file_not_found": {
+        "nl": "Het originele bestand van '{document_id}' is niet beschikbaar.",
+        "en": "The original file of '{document_id}' is not available.",
+    },
+    "not_found": {"nl": "Deze pagina bestaat niet.", "en": "This page does not exist."},
+    "method_not_allowed": {"nl": "Deze methode is hier niet toegestaan.", "en": "Method not allowed."},
+    "http_error": {"nl": "Het verzoek is mislukt ({status}).", "en": "The request failed ({status})."},
+    "store_unavailable": {
+        "nl": "De zoekindex is nu niet bereikbaar. Probeer het later opnieuw.",
+        "en": "The search store is unavailable right now. Please try again later.",
+    },
+    "internal_error": {
+        "nl": "Er ging iets mis; de fout is vastgelegd.",
+        "en": "Something went wrong; the error was logged.",
+    },
+    # notes on a search
+    "unknown_filter_value": {
+        "nl": "Onbekende waarde voor {field_nl}: '{value}'. Bekend: {known}",
+        "en": "Unknown value for {field_en}: '{value}'. Known: {known}",
+    },
+    "no_results": {"nl": "Geen resultaten.", "en": "No results."},
+}
+
+
+def render(code: str, params: dict[str, Any] | None = None, language: Language = "nl") -> str:
+    """The message for ``code`` in ``language``, with its parameters filled in."""
+    templates = MESSAGES.get(code) or MESSAGES["internal_error"]
+    return templates.get(language, templates["nl"]).format(**(params or {}))
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the user should know about a search that is not an error (an unknown filter value)."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def render(self, language: Language = "nl") -> str:
+        """The note as text."""
+        return render(self.code, self.params, language)
+
+
+class KnowledgeBaseError(Exception):
+    """Base class of the knowledge base's own errors: a machine ``code`` and its ``params``."""
+
+    default_code = "internal_error"
+
+    def __init__(self, code: str | None = None, /, **params: Any) -> None:
+        self.code = code or self.default_code
+        self.params = params
+        super().__init__(self.render("en"))
+
+    def render(self, language: Language = "nl") -> str:
+        """The error as text."""
+        return render(self.code, self.params, language)
+
+
+class InvalidQueryError(KnowledgeBaseError):
+    """The query or its filters cannot be searched as given (empty, too long, impossible dates)."""
+
+    default_code = "invalid_request"
+
+
+class DocumentNotFoundError(KnowledgeBaseError):
+    """No document with that id is stored."""
+
+    default_code = "document_not_found"
+
+    def __init__(self, document_id: str) -> None:
+        super().__init__("document_not_found", document_id=document_id)
+        self.document_id = document_id
+
+
+class OriginalFileNotFoundError(KnowledgeBaseError):
+    """A stored document whose original file is not available."""
+
+    default_code = "file_not_found"
+
+    def __init__(self, document_id: str) -> None:
+        super().__init__("file_not_found", document_id=document_id)
+
+
+class StoreUnavailableError(KnowledgeBaseError):
+    """The store cannot be opened or queried (locked by another process, server down, ...).
+
+    ``reason`` is for logs and the CLI; what a web client sees never holds a filesystem path.
+    """
+
+    default_code = "store_unavailable"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("store_unavailable")
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason

@@ -1,0 +1,270 @@
+"""The one settings object: every tunable of ingestion, search, answering and the API, nested by area.
+
+Every value can be set from the environment with the ``KB_`` prefix and the area, separated by ``__``
+(``KB_STORE__QDRANT_PATH=...``, ``KB_SEARCH__RRF_K=...``), or from a ``.env`` file. The flat names of
+earlier versions (``KB_QDRANT_PATH``, ``KB_RRF_K``) and ``QDRANT_URL`` (what docker-compose sets) are
+still read. Relative paths are relative to the working directory (``kb`` run from the project folder, or
+``WORKDIR`` of the image), never to where the code is installed.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "via-kennisbank"
+
+
+class _Area(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSettings(_Area):
+    """Where the passages live."""
+
+    qdrant_path: Path = Field(
+        default=Path("data/qdrant"),
+        description="Folder of the embedded Qdrant store. Only one process may open it.",
+    )
+    qdrant_url: str | None = Field(
+        default=None,
+        description="URL of a Qdrant server (e.g. http://qdrant:6333). When set, it is used instead of qdrant_path.",
+    )
+    qdrant_api_key: str | None = Field(
+        default=None, description="API key for a Qdrant server, if it needs one."
+    )
+    collection: str = Field(
+        default="via_passages", min_length=1, max_length=64, description="Qdrant collection."
+    )
+
+
+class ModelSettings(_Area):
+    """The embedder."""
+
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir, description="Where prepared models are cached."
+    )
+    name: str = Field(
+        default="multilingual-e5-small",
+        description="Name of the prepared embedder folder inside cache_dir/models.",
+    )
+    embedding_dim: int = Field(default=384, ge=8, le=4096, description="Dense vector size of the embedder.")
+    batch_size: int = Field(default=32, ge=1, le=512, description="Passages per embedding batch.")
+
+
+class IngestSettings(_Area):
+    """Reading, splitting and writing documents."""
+
+    corpus_dir: Path = Field(default=Path("corpus"), description="Folder with manifest.json and documents.")
+    batch_files: int = Field(
+        default=8, ge=1, le=256, description="Files per indexing pipeline run (bigger batches embed faster)."
+    )
+    passage_target_words: int = Field(
+        default=90, ge=20, le=400, description="Passages grow block by block until about this many words."
+    )
+    passage_max_words: int = Field(
+        default=160,
+        ge=40,
+        le=450,
+        description="A passage never exceeds this (long blocks are cut at sentences).",
+    )
+    embed_title_and_section: bool = Field(
+        default=True, description="Prepend title and section heading to the text that is embedded."
+    )
+
+
+class SearchSettings(_Area):
+    """Retrieval: fusion, query analysis, boosts, grouping, facets."""
+
+    candidates_per_leg: int = Field(
+        default=50,
+        ge=10,
+        le=500,
+        description="How many passages each retrieval leg (dense, sparse) hands to fusion.",
+    )
+    rrf_k: int = Field(default=60, ge=1, le=1000, description="k of reciprocal rank fusion.")
+    dutch_weights: tuple[float, float] = Field(
+        default=(1.0, 1.0), description="RRF weights (sparse, dense) for a Dutch query."
+    )
+    english_weights: tuple[float, float] = Field(
+        default=(0.5, 1.0),
+        description="RRF weights (sparse, dense) for an English query (the lexical leg is Dutch).",
+    )
+    exact_boost: float = Field(
+        default=0.3,
+        ge=0.0,
+        le=5.0,
+        description="Added to the sparse weight when a query holds figures or names.",
+    )
+    definition_boost: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=5.0,
+        description="For 'Wat wordt bedoeld met X?': added to passages that define X, in top-rank RRF votes.",
+    )
+    figure_boost: float = Field(
+        default=0.25,
+        ge=0.0,
+        le=5.0,
+        description="For 'hoeveel' / 'welk deel' / 'wat is de bijdrage': added to passages with such a figure, in top-rank RRF votes.",
+    )
+    duplicate_threshold: float = Field(
+        default=0.6,
+        ge=0.0,
+        le=1.0,
+        description="Share of shared 4-grams above which passages are grouped ('also in').",
+    )
+    facet_pool: int = Field(
+        default=50,
+        ge=10,
+        le=500,
+        description="How many of the best passages the facet counts are taken from.",
+    )
+
+
+class AnswerSettings(_Area):
+    """The extractive answerer."""
+
+    min_similarity: float = Field(
+        default=0.80,
+        ge=0.0,
+        le=1.0,
+        description="Minimum dense similarity of the best passage for /ask to answer instead of abstaining.",
+    )
+    min_similarity_english: float = Field(
+        default=0.77,
+        ge=0.0,
+        le=1.0,
+        description="The same floor for English questions (cross-lingual similarities run lower).",
+    )
+    passages: int = Field(
+        default=4, ge=1, le=50, description="How many of the best passages answers are read from."
+    )
+    max_sentences: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
+    margin: float = Field(
+        default=0.1, ge=0.0, le=1.0, description="Quotes within this score of the best are given."
+    )
+    coverage_weight: float = Field(
+        default=0.15, ge=0.0, le=1.0, description="Weight of the question terms a sentence contains."
+    )
+    rank_penalty: float = Field(
+        default=0.02, ge=0.0, le=1.0, description="Subtracted per rank of a sentence's passage."
+    )
+    entity_bonus: float = Field(
+        default=0.05,
+        ge=0.0,
+        le=1.0,
+        description="Added per name or figure of the question a sentence mentions.",
+    )
+    definition_bonus: float = Field(
+        default=0.1,
+        ge=0.0,
+        le=1.0,
+        description="For 'Wat wordt bedoeld met X?': added to the score of answer sentences that define X.",
+    )
+    cache_size: int = Field(
+        default=50_000, ge=0, le=1_000_000, description="Sentence embeddings kept in memory."
+    )
+
+
+class ApiSettings(_Area):
+    """Request bounds of the API, the web pages and the CLI."""
+
+    max_query_chars: int = Field(
+        default=1000, ge=50, le=10000, description="Longer queries are refused (422)."
+    )
+    max_top_k: int = Field(default=50, ge=1, le=500, description="Most results one request may ask for.")
+    max_filter_values: int = Field(
+        default=50, ge=1, le=1000, description="Most values one filter field may list."
+    )
+
+
+AREAS: dict[str, type[_Area]] = {
+    "store": StoreSettings,
+    "model": ModelSettings,
+    "ingest": IngestSettings,
+    "search": SearchSettings,
+    "answer": AnswerSettings,
+    "api": ApiSettings,
+}
+# Flat environment names of earlier versions whose field name differs from ``KB_<FIELD>``.
+_LEGACY_NAMES = {
+    "KB_MODEL_NAME": ("model", "name"),
+    "KB_EMBED_BATCH_SIZE": ("model", "batch_size"),
+    "KB_INGEST_BATCH_FILES": ("ingest", "batch_files"),
+    "KB_ANSWER_MIN_SIMILARITY": ("answer", "min_similarity"),
+    "KB_ANSWER_MIN_SIMILARITY_ENGLISH": ("answer", "min_similarity_english"),
+    "KB_ANSWER_DEFINITION_BONUS": ("answer", "definition_bonus"),
+}
+
+
+class Settings(BaseSettings):
+    """Typed, bounded settings; ingestion and search read the same instance so they agree on model and store."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KB_", env_nested_delimiter="__", env_file=".env", extra="ignore", frozen=True
+    )
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_names(cls, data: Any) -> Any:
+        """Accept the flat names of earlier versions: as keyword arguments (``Settings(qdrant_path=p)``) and as
+        environment variables (``KB_QDRANT_PATH``, ``QDRANT_URL``) where the nested one is not given."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        fields = {field: (area, field) for area, model in AREAS.items() for field in model.model_fields}
+        legacy = {name.removeprefix("KB_").lower(): target for name, target in _LEGACY_NAMES.items()}
+        given = {key: data.pop(key) for key in list(data) if key in fields or key in legacy}
+        env_names = {"QDRANT_URL": "qdrant_url"} | {f"KB_{key.upper()}": key for key in fields | legacy}
+        environment = {key: os.environ[name] for name, key in env_names.items() if name in os.environ}
+        for key, value in {**environment, **given}.items():
+            area, field = legacy.get(key) or fields[key]
+            section = data.get(area)
+            if isinstance(section, BaseModel):
+                section = section.model_dump()
+            section = dict(section or {})
+            if key in given or field not in section:
+                section[field] = value
+            data[area] = section
+        return data
+
+    @property
+    def models_dir(self) -> Path:
+        """Folder holding prepared models."""
+        return self.model.cache_dir / "models"
+
+    @property
+    def model_dir(self) -> Path:
+        """Folder of the prepared sentence-transformers embedder."""
+        return self.models_dir / self.model.name
+
+    @property
+    def manifest_path(self) -> Path:
+        """The corpus manifest (document ids and metadata)."""
+        return self.ingest.corpus_dir / "manifest.json"
+
+    def with_changes(self, **areas: dict[str, Any]) -> Settings:
+        """A copy with some fields of some areas changed: ``settings.with_changes(store={"qdrant_path": p})``."""
+        update = {name: getattr(self, name).model_copy(update=values) for name, values in areas.items()}
+        return self.model_copy(update=update)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,83 @@
+"""Dutch text analysis for the lexical (sparse) leg: tokens, stopwords, Snowball stems, term ids.
+
+The same analyser runs at ingestion and at query time, so a query term and a passage term meet in the
+same sparse dimension. Term ids are a stable hash of the stem, so no vocabulary has to be stored.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zlib
+from collections import Counter
+from functools import lru_cache
+
+import snowballstemmer
+
+from kb_core.lang import stopwords
+
+# Words (letters, with inner apostrophes or hyphens) and numbers (with inner separators: 6,8 / 5.518,00 / 2026-2030).
+TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+
+DUTCH_STOPWORDS = stopwords("nl")
+ENGLISH_STOPWORDS = stopwords("en")
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("dutch")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents (geïmplementeerd -> geimplementeerd), keeping everything else."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokenize(text: str) -> list[str]:
+    """Accent-folded word and number tokens in order."""
+    return TOKEN_RE.findall(fold(text))
+
+
+def is_stopword(token: str) -> bool:
+    """Dutch or English function word."""
+    return token in DUTCH_STOPWORDS or token in ENGLISH_STOPWORDS
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """Snowball Dutch stem; numbers are kept as they are (with ',' and '.' removed so 5.518,00 ~ 551800)."""
+    if token[0].isdigit():
+        return re.sub(r"[.,]", "", token)
+    return str(_stemmer().stemWord(token))
+
+
+def terms(text: str) -> list[str]:
+    """Stems of the content words of ``text``, in order (the unit the sparse vectors count)."""
+    return [stem(tok) for tok in tokenize(text) if not is_stopword(tok) and (len(tok) > 1 or tok.isdigit())]
+
+
+def term_id(term: str) -> int:
+    """Stable 31-bit id of a term (crc32), the sparse vector dimension."""
+    return zlib.crc32(term.encode("utf-8")) & 0x7FFFFFFF
+
+
+def term_counts(text: str) -> Counter[str]:
+    """How often each term occurs in ``text``."""
+    return Counter(terms(text))
+
+
+def match_spans(text: str, query_terms: set[str]) -> list[tuple[int, int]]:
+    """Character spans of the words in ``text`` whose stem is one of ``query_terms`` (for highlighting)."""
+    if not query_terms:
+        return []
+    folded = fold(text)
+    # Folding can change length for a few characters (ligatures); fall back to exact-length-safe matching.
+    if len(folded) != len(text):
+        folded = text.lower()
+    spans = []
+    for match in TOKEN_RE.finditer(folded):
+        tok = match.group(0)
+        if not is_stopword(tok) and stem(tok) in query_terms:
+            spans.append((match.start(), match.end()))
+    return spans

@@ -1,0 +1,57 @@
+"""Kinds of lines in cleaned text: list items, table rows, headings, page breaks.
+
+The cleaner keeps these lines apart, the splitter turns them into blocks, and the answerer reads
+sentences, list items and table rows from them: one definition serves all three.
+"""
+
+from __future__ import annotations
+
+import re
+
+PAGE_BREAK = "\f"
+LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣○■□✓\-–—*]\s*|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+)")
+NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S|^\d{1,2}\s+[A-Z][^.,;]*$")
+TABLE_ROW = re.compile(r"€|(?:\d[\d.,%]*\s+){3,}")
+BOLD_HEADING = re.compile(r"^\*\*(.+?)\*\*$")
+MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
+
+
+def is_list_item(line: str) -> bool:
+    """A bullet or numbered list item."""
+    return bool(LIST_MARKER.match(line)) and len(line) > 2
+
+
+def is_table_row(line: str) -> bool:
+    """A row of figures (amounts, several numbers in a row)."""
+    return bool(TABLE_ROW.search(line))
+
+
+def heading_text(line: str) -> str | None:
+    """The heading text when ``line`` is a heading, else None."""
+    for rx in (MD_HEADING, BOLD_HEADING):
+        m = rx.match(line)
+        if m:
+            return m.group(1).strip(" *")
+    if NUMBERED_HEADING.match(line) and len(line.split()) <= 14 and not line.endswith((".", ";", ",")):
+        return line
+    if is_list_item(line) or is_table_row(line):
+        return None
+    words = line.split()
+    if not (1 <= len(words) <= 10) or len(line) > 90 or not line[0].isupper():
+        return None
+    if re.match(r"^[\w .'-]{1,30}:", line):  # a form field such as "Aan: ..." or "Datum: ..."
+        return None
+    if line.endswith("?"):
+        return line if len(words) <= 9 else None
+    if line[-1] in ".,;:–-" or line.endswith(")"):
+        return None
+    return line
+
+
+def line_kind(line: str) -> str:
+    """'heading', 'list', 'table' or 'text'."""
+    if heading_text(line):
+        return "heading"
+    if is_list_item(line):
+        return "list"
+    return "table" if is_table_row(line) else "text"
