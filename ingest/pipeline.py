@@ -20,7 +20,10 @@ def build_indexing_pipeline(
 ) -> Pipeline:
     """Build (not run) the indexing pipeline for the settings; ``write=False`` stops after embedding."""
     pipe = Pipeline()
-    pipe.add_component("reader", SourceReader())
+    pipe.add_component(
+        "reader",
+        SourceReader(ocr_language=settings.ingest.ocr_language, ocr_max_pages=settings.ingest.ocr_max_pages),
+    )
     pipe.add_component("metadata", MetadataEnricher(manifest_path=str(settings.manifest_path)))
     pipe.add_component("cleaner", TextCleaner())
     pipe.add_component(

@@ -4,8 +4,10 @@ Blocks are the lines of the cleaned text (paragraphs, list items, table rows, he
 always starts a new passage and becomes the ``section`` of what follows; blocks are gathered until the
 passage reaches about ``target_words``; a single block longer than ``max_words`` is cut at sentence
 ends. Passages never overlap and, together, cover the whole document, so reading them in order gives
-the document back. Each passage knows its page (and last page), its section and its character offsets
-in the cleaned document text; its id is ``<document_id>#<position>``, stable across re-ingestion.
+the document back. The rows of a ``|`` table (DOCX, HTML, Markdown) stay with the header row above them
+up to ``max_words``. Each passage knows its page (and last page), its section, its character offsets in
+the cleaned document text and whether a page of it was read by OCR (``ocr``); its id is
+``<document_id>#<position>``, stable across re-ingestion.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ from typing import Any
 
 from haystack import Document, component
 
-from kb_core.text.lines import BOLD_HEADING, MD_HEADING, NUMBERED_HEADING, PAGE_BREAK, heading_text, line_kind
+from kb_core.text.lines import (
+    BOLD_HEADING,
+    MD_HEADING,
+    NUMBERED_HEADING,
+    PAGE_BREAK,
+    heading_text,
+    is_pipe_row,
+    line_kind,
+)
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(])")
 
@@ -175,10 +185,18 @@ def split_document(
         for piece in _cut_long_block(block, max_words, content):
             words_now = sum(b.words for b in current)
             only_headings = all(b.kind == "heading" for b in current)
+            # The rows of a '|' table stay with the header row above them while the passage has room.
+            table_goes_on = bool(current) and is_pipe_row(piece.text) and is_pipe_row(current[-1].text)
             if (
                 (current and not only_headings and words_now + piece.words > max_words)
-                or (current and not only_headings and words_now >= target_words and piece.kind != "list")
-                or (current and not only_headings and words_now >= target_words * 1.5)
+                or (
+                    current
+                    and not only_headings
+                    and not table_goes_on
+                    and words_now >= target_words
+                    and piece.kind != "list"
+                )
+                or (current and not only_headings and not table_goes_on and words_now >= target_words * 1.5)
             ):
                 flush()
             if not current:
@@ -227,9 +245,12 @@ class StructureSplitter:
             )
             base = {k: v for k, v in doc.meta.items() if k != "file_path"}
             base["file_name"] = doc.meta.get("file_name")
+            ocr_pages = set(doc.meta.get("ocr_pages") or ())
             for position, part in enumerate(parts):
                 text = part.pop("text")
-                meta = {**base, **part, "position": position, "passage_count": len(parts)}
+                # A passage with text from a page read by OCR says so (its citation may be less exact).
+                ocr = any(page in ocr_pages for page in range(part["page"], part["page_end"] + 1))
+                meta = {**base, **part, "ocr": ocr, "position": position, "passage_count": len(parts)}
                 passages.append(
                     Document(id=passage_id(base["document_id"], position), content=text, meta=meta)
                 )

@@ -78,6 +78,17 @@ class IngestSettings(_Area):
     embed_title_and_section: bool = Field(
         default=True, description="Prepend title and section heading to the text that is embedded."
     )
+    ocr_max_pages: int = Field(
+        default=200,
+        ge=0,
+        le=5000,
+        description="Most pages without a text layer that OCR reads in one PDF (a file with more is refused); 0 switches OCR off.",
+    )
+    ocr_language: str = Field(
+        default="nld",
+        pattern=r"^[a-z_]{3,}(?:\+[a-z_]{3,})*$",
+        description="Tesseract language model(s) for OCR, e.g. 'nld' or 'nld+eng' (Debian: tesseract-ocr-nld).",
+    )
 
 
 class SearchSettings(_Area):

@@ -62,6 +62,50 @@ def make_image_only_pdf(path: Path, n_pages: int = 2) -> Path:
     return path
 
 
+SCAN_DPI = 200
+SCAN_FONT_PX = 40  # about 14 pt at 200 dpi: body text as a scanner sees it
+
+
+def scanned_page_image(lines: list[str]) -> Any:
+    """A white A4 page image at ``SCAN_DPI`` with ``lines`` drawn on it in black (Vera): a scan, no text layer."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    width, height = round(A4[0] / 72 * SCAN_DPI), round(A4[1] / 72 * SCAN_DPI)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT_PATH, SCAN_FONT_PX)
+    y = 160
+    for line in lines:
+        if line:
+            draw.text((140, y), line, fill=0, font=font)
+        y += round(SCAN_FONT_PX * 1.5)
+    return image
+
+
+def make_scanned_pdf(path: Path, pages: list[list[str]], *, text_pages: frozenset[int] = frozenset()) -> Path:
+    """A PDF whose pages are images of the given lines (as a scanner makes them), except the pages whose
+    index is in ``text_pages``, which get a real text layer (as ``make_pdf`` draws them)."""
+    from reportlab.lib.utils import ImageReader
+
+    _register_font()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=True)
+    width, height = A4
+    for index, lines in enumerate(pages):
+        if index in text_pages:
+            c.setFont(FONT_NAME, FONT_SIZE)
+            y = height - 60
+            for line in lines:
+                if line:
+                    c.drawString(50, y, line)
+                y -= LEADING
+        else:
+            c.drawImage(ImageReader(scanned_page_image(lines)), 0, 0, width=width, height=height)
+        c.showPage()
+    c.save()
+    return path
+
+
 def make_encrypted_pdf(source: Path, target: Path, password: str = "geheim") -> Path:
     """Copy ``source`` into ``target`` encrypted with a user password (pypdf)."""
     from pypdf import PdfReader, PdfWriter

@@ -448,7 +448,7 @@ def test_bad_files_are_reported_and_good_ones_ingested(
     corrupt.write_bytes(os.urandom(3000))
     encrypted = make_encrypted_pdf(make_pdf(tmp_path / "open.pdf", VISIE_PAGES), batch / "beveiligd.pdf")
     scanned = make_image_only_pdf(batch / "scan.pdf")
-    unsupported = batch / "verslag.docx"
+    unsupported = batch / "verslag.pptx"
     unsupported.write_bytes(b"PK\x03\x04" + os.urandom(300))
     undecodable = batch / "latin1.txt"
     undecodable.write_bytes(b"caf\xe9 \xe0 la")
@@ -465,7 +465,7 @@ def test_bad_files_are_reported_and_good_ones_ingested(
         "kapot.pdf",
         "beveiligd.pdf",
         "scan.pdf",
-        "verslag.docx",
+        "verslag.pptx",
         "latin1.txt",
         "alleen-paginanummer.txt",
         "bestaat-niet.pdf",
@@ -477,7 +477,7 @@ def test_bad_files_are_reported_and_good_ones_ingested(
     assert "PDF" in reasons["kapot.pdf"]
     assert "encrypted" in reasons["beveiligd.pdf"]
     assert "text layer" in reasons["scan.pdf"]
-    assert "unsupported" in reasons["verslag.docx"]
+    assert "unsupported" in reasons["verslag.pptx"]
     assert "UTF-8" in reasons["latin1.txt"]
     assert "no text" in reasons["alleen-paginanummer.txt"]
     assert "not found" in reasons["bestaat-niet.pdf"]

@@ -141,12 +141,19 @@ def test_pdf_without_text_layer(tmp_path: Path) -> None:
 
 
 def test_unsupported_type(tmp_path: Path) -> None:
-    path = tmp_path / "verslag.docx"
+    path = tmp_path / "verslag.pptx"
     path.write_bytes(b"PK\x03\x04" + os.urandom(200))
     reason = _one_failure(path).reason
     assert "unsupported" in reason
-    assert ".docx" in reason
-    assert ".pdf" in reason  # says what is supported
+    assert ".pptx" in reason
+    assert ".pdf" in reason and ".docx" in reason and ".html" in reason  # says what is supported
+
+
+def test_damaged_docx(tmp_path: Path) -> None:
+    path = tmp_path / "verslag.docx"
+    path.write_bytes(b"PK\x03\x04" + os.urandom(200))
+    reason = _one_failure(path).reason
+    assert reason == "not a readable DOCX (damaged, or not a Word document)"
 
 
 def test_file_without_suffix_is_unsupported(tmp_path: Path) -> None:

@@ -22,8 +22,17 @@ def is_list_item(line: str) -> bool:
 
 
 def is_table_row(line: str) -> bool:
-    """A row of figures (amounts, several numbers in a row)."""
-    return bool(TABLE_ROW.search(line))
+    """A row of figures (amounts, several numbers in a row), or a row of cells between ``|`` (as Markdown
+    writes tables, and the DOCX and HTML readers write every table): ``| a | b |`` or ``a | b | c``."""
+    return bool(TABLE_ROW.search(line)) or is_pipe_row(line)
+
+
+def is_pipe_row(line: str) -> bool:
+    """Cells between ``|``: a line that starts and ends with ``|`` (two at least), or holds two `` | ``."""
+    stripped = line.strip()
+    if stripped.startswith("|") and stripped.endswith("|") and len(stripped) > 2 and stripped.count("|") >= 2:
+        return True
+    return stripped.count(" | ") >= 2
 
 
 def heading_text(line: str) -> str | None:
