@@ -20,8 +20,13 @@ from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from rich.console import Console
 from rich.markup import escape
 
-from kb_core.domain import FILTER_FIELDS, SearchFilters
-from kb_core.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
+from kb_core.domain import FILTER_FIELDS, OVERRIDABLE_FIELDS, SearchFilters
+from kb_core.errors import (
+    DocumentNotFoundError,
+    InvalidMetadataError,
+    InvalidQueryError,
+    StoreUnavailableError,
+)
 from kb_core.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -43,7 +48,7 @@ def _errors_to_messages() -> Iterator[None]:
     """Turn domain errors into one clear line (Dutch, from the message table) and an exit code, never a traceback."""
     try:
         yield
-    except InvalidQueryError as exc:
+    except (InvalidQueryError, InvalidMetadataError) as exc:
         err.print(f"[red]Fout:[/red] {escape(exc.render('nl'))}")
         raise typer.Exit(EXIT_USAGE) from None
     except DocumentNotFoundError as exc:
@@ -131,16 +136,58 @@ def with_filter_options(command: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+_FIELD_HELP = {f.name: f"{f.label_nl.capitalize()}, bv. {f.example}" for f in FILTER_FIELDS} | {
+    "title": "Titel",
+    "date": "Datum JJJJ-MM-DD",
+}
+
+
+def with_metadata_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` one option per metadata field that may be given by hand (``--title``, ``--municipality``,
+    ``--region``, ``--doc-type``, ``--date``), passed to it as ``metadata`` (only the options given); the
+    fields come from ``kb_core.domain.OVERRIDABLE_FIELDS``."""
+    signature = inspect.signature(command, eval_str=True)
+    params = [p for p in signature.parameters.values() if p.name != "metadata"]
+    options = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=None,
+            annotation=Annotated[
+                str | None,
+                typer.Option(
+                    f"--{name.replace('_', '-')}",
+                    help=f"{_FIELD_HELP.get(name, name)}: geldt voor elk bestand van deze aanroep "
+                    "(wint van sidecar, manifest en detectie)",
+                ),
+            ],
+        )
+        for name in OVERRIDABLE_FIELDS
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        given = {name: kwargs.pop(name, None) for name in OVERRIDABLE_FIELDS}
+        command(metadata={k: v for k, v in given.items() if v is not None}, **kwargs)
+
+    keyword = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
+    wrapper.__signature__ = signature.replace(parameters=[*keyword, *options])  # type: ignore[attr-defined]
+    return wrapper
+
+
 FromOpt = Annotated[str | None, typer.Option("--from", help="Vanaf datum JJJJ-MM-DD")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Tot en met datum JJJJ-MM-DD")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Uitvoer als JSON / output JSON")]
 
 
 @app.command()
+@with_metadata_options
 def ingest(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Bestanden of mappen (PDF, TXT, MD). Standaard: het corpus.")
+        list[Path] | None,
+        typer.Argument(help="Bestanden of mappen (PDF, DOCX, HTML, TXT, MD). Standaard: het corpus."),
     ] = None,
+    metadata: dict[str, str] | None = None,
     prune: Annotated[
         bool, typer.Option(help="Verwijder opgeslagen documenten die niet meer in de bronnen staan")
     ] = False,
@@ -149,13 +196,20 @@ def ingest(
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Documenten inlezen in de kennisbank (ingest). Changed files replace their old passages; unchanged are skipped."""
+    """Documenten inlezen in de kennisbank (ingest). Changed files replace their old passages; unchanged are skipped.
+
+    Metadata per bestand: een sidecar BESTAND.meta.json ({"municipality": "Oss", "date": "2026-03-01"}) naast
+    het bestand, of de opties hieronder voor alle bestanden van deze aanroep.
+    """
     _quiet_libraries()
+    from ingest.metadata import validate_overrides
     from ingest.service import Ingestor, default_sources
 
+    with _errors_to_messages():
+        overrides = validate_overrides(metadata or {}, origin="kb ingest")  # before the store is opened
     with _opened_store() as (settings, store):
         report = Ingestor(settings, store, progress=not as_json).ingest(
-            paths or default_sources(settings), force=force, prune=prune
+            paths or default_sources(settings), force=force, prune=prune, overrides=overrides
         )
     if as_json:
         console.print_json(json.dumps(report.to_dict()))

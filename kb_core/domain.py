@@ -65,6 +65,11 @@ class DocumentInfo:
 
 
 DOCUMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(DocumentInfo))
+# The fields that may be given by hand (a sidecar FILE.meta.json, ``kb ingest --municipality ...``): all but the
+# document's id (its file's) and where its metadata came from.
+OVERRIDABLE_FIELDS: tuple[str, ...] = tuple(
+    f for f in DOCUMENT_FIELDS if f not in ("document_id", "metadata_source")
+)
 # What a stored file adds to its document's metadata.
 FILE_FIELDS: tuple[str, ...] = ("file_name", "file_hash", "page_count", "source_format")
 

@@ -49,6 +49,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Er ging iets mis; de fout is vastgelegd.",
         "en": "Something went wrong; the error was logged.",
     },
+    # document metadata given by hand (a sidecar FILE.meta.json, or kb ingest --municipality ...)
+    "metadata_unknown_field": {
+        "nl": "Onbekend metadataveld '{field}' in {origin}; toegestaan: {allowed}.",
+        "en": "Unknown metadata field '{field}' in {origin}; allowed: {allowed}.",
+    },
+    "metadata_invalid_date": {
+        "nl": "Ongeldige datum voor {field} in {origin}: '{value}'; gebruik jjjj-mm-dd.",
+        "en": "Invalid date for {field} in {origin}: '{value}'; use yyyy-mm-dd.",
+    },
+    "metadata_unknown_region": {
+        "nl": "Onbekende regio in {origin}: '{value}'; bekend: {known}.",
+        "en": "Unknown region in {origin}: '{value}'; known: {known}.",
+    },
+    "metadata_invalid_value": {
+        "nl": "Ongeldige waarde voor {field} in {origin}: {value}; geef tekst (of null voor geen waarde).",
+        "en": "Invalid value for {field} in {origin}: {value}; give text (or null for no value).",
+    },
+    "metadata_title_required": {
+        "nl": "De titel in {origin} mag niet leeg zijn.",
+        "en": "The title in {origin} must not be empty.",
+    },
+    "metadata_unreadable": {
+        "nl": "Metadatabestand {origin} is onleesbaar: {reason}",
+        "en": "Metadata file {origin} cannot be read: {reason}",
+    },
     # notes on a search
     "unknown_filter_value": {
         "nl": "Onbekende waarde voor {field_nl}: '{value}'. Bekend: {known}",
@@ -95,6 +120,12 @@ class InvalidQueryError(KnowledgeBaseError):
     """The query or its filters cannot be searched as given (empty, too long, impossible dates)."""
 
     default_code = "invalid_request"
+
+
+class InvalidMetadataError(KnowledgeBaseError):
+    """Document metadata given by hand (sidecar file or command-line option) that cannot be used as given."""
+
+    default_code = "metadata_invalid_value"
 
 
 class DocumentNotFoundError(KnowledgeBaseError):

@@ -3,6 +3,15 @@
 Noordoost-Brabant: the ten municipalities of the regional Koersplan ViA 2023-2028 (financial table,
 chapter 8). Arnhem-Achterhoek: the seventeen partners named on the cover of the Regiovisie Samen Veilig
 2024-2028 (with 1Stroom, the joint organisation of Duiven and Westervoort, counted as its two members).
+
+Former municipalities (``former_municipalities``) resolve to the municipality they merged into, so older
+documents get today's municipality and its region: Uden and Landerd are Maashorst (2022); Boxmeer, Cuijk,
+Grave, Mill en Sint Hubert and Sint Anthonis are Land van Cuijk (2022); Schijndel, Sint-Oedenrode and
+Veghel are Meierijstad (2017); Rosmalen is 's-Hertogenbosch (1996), Lith is Oss (2011); Rijnwaarden and
+Angerlo are Zevenaar (2018, 2005); and the Gelderland mergers of 2001 and 2005 (Lingewaard, Overbetuwe,
+Berkelland, Bronckhorst, Montferland, Oost Gelre, Oude IJsselstreek, and Aalten, Doetinchem). Former
+municipalities that were split over several successors (Maasdonk, Haaren) or whose name is also another
+municipality's (Hengelo, Elst) are left out: their region cannot be told from the name alone.
 """
 
 from __future__ import annotations
@@ -16,8 +25,12 @@ ARNHEM_ACHTERHOEK = "Arnhem-Achterhoek"
 
 _DATA = load("regions")
 MUNICIPALITY_REGION: dict[str, str] = dict(_DATA["municipalities"])
-# Other spellings met in documents, mapped to the canonical name.
-ALIASES: dict[str, str] = dict(_DATA["municipality_aliases"])
+# Municipalities merged into another one, mapped to the municipality they are part of now.
+FORMER_MUNICIPALITIES: dict[str, str] = dict(_DATA["former_municipalities"])
+# Other spellings met in documents, and former municipalities, mapped to the canonical (current) name.
+ALIASES: dict[str, str] = {
+    alias: FORMER_MUNICIPALITIES.get(name, name) for alias, name in _DATA["municipality_aliases"].items()
+} | FORMER_MUNICIPALITIES
 REGION_ALIASES: dict[str, str] = dict(_DATA["region_aliases"])
 
 REGIONS = (NOORDOOST_BRABANT, ARNHEM_ACHTERHOEK)
