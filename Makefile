@@ -1,13 +1,13 @@
 # ViA Kennisbank — two commands do everything on a fresh machine:
 #   make run    install, prepare the model, ingest corpus/ and serve search on http://127.0.0.1:8000/
-#   make test   install (with test tools and Chromium) and run the tests
+#   make test   install (with test tools, Chromium and Tesseract) and run the tests
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test eval bench install browser lint clean-store
+.PHONY: run test eval bench install browser ocr lint clean-store
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,11 +28,17 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
-run: install
+# Debian's Tesseract with its Dutch model, for scanned PDF pages (OCR through pytesseract); skipped when present.
+ocr:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx nld; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-nld >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq tesseract-ocr tesseract-ocr-nld >/dev/null; fi; }
+
+run: install ocr
 	$(BIN)/kb ingest
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
-test: install browser
+test: install browser ocr
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
 
 eval: install
