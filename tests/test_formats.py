@@ -233,6 +233,24 @@ def test_docx_lines_headings_lists_tables_and_page_breaks(tmp_path: Path) -> Non
     assert without_break.meta["page_count"] == 1 and PAGE_BREAK not in (without_break.content or "")
 
 
+def test_docx_page_break_before_and_a_paragraph_without_it(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Eerste pagina van de notitie over de aanpak.")
+    chapter = document.add_heading("Hoofdstuk twee", 1)
+    chapter.paragraph_format.page_break_before = True
+    document.add_paragraph("Tekst van het tweede hoofdstuk.")
+    off = document.add_paragraph("Geen nieuwe pagina hier.")
+    off.paragraph_format.page_break_before = False
+    document.save(str(tmp_path / "notitie.docx"))
+    pages = (read_source(tmp_path / "notitie.docx").content or "").split(PAGE_BREAK)
+    assert pages == [
+        "Eerste pagina van de notitie over de aanpak.",
+        "## Hoofdstuk twee\n\nTekst van het tweede hoofdstuk.\n\nGeen nieuwe pagina hier.",
+    ]
+
+
 def test_docx_passages_keep_heading_as_section_and_table_rows_with_their_header(tmp_path: Path) -> None:
     content = clean_text(read_source(make_docx(tmp_path / "memo.docx")).content or "")
     passages = split_document(content, target_words=25, max_words=60, min_words=5)
@@ -386,6 +404,9 @@ def test_ocr_language_without_a_model_and_ocr_switched_off(tmp_path: Path) -> No
     scan = make_image_only_pdf(tmp_path / "scan.pdf")
     with pytest.raises(UnreadableFileError, match=r"no 'xyz' language model.*install tesseract-ocr-xyz"):
         read_source(scan, ReadOptions(ocr_language="xyz"))
+    assert (
+        unavailable_reason("nld+xyz") == "Tesseract has no 'xyz' language model"
+    )  # several models: 'nld+eng'
     with pytest.raises(UnreadableFileError, match="OCR is switched off"):
         read_source(scan, ReadOptions(ocr_max_pages=0))
     # Drawn shapes only: OCR runs and finds no text.

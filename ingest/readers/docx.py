@@ -157,7 +157,12 @@ def _paragraph(p: Any, styles: _Styles, out: _Writer) -> None:
     ppr = p.find(f"{W}pPr")
     style_el = ppr.find(f"{W}pStyle") if ppr is not None else None
     style_id = style_el.get(f"{W}val") if style_el is not None else None
-    if ppr is not None and ppr.find(f"{W}pageBreakBefore") is not None:
+    page_break_before = ppr.find(f"{W}pageBreakBefore") if ppr is not None else None
+    if page_break_before is not None and page_break_before.get(f"{W}val", "true") not in (
+        "0",
+        "false",
+        "off",
+    ):
         out.page_break()
     own_level = _outline_level(ppr)
     level = own_level if own_level is not None else styles.heading_level(style_id)

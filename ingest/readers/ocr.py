@@ -24,8 +24,8 @@ DPI = 300
 
 
 def install_hint(language: str) -> str:
-    """The Debian packages that make OCR in ``language`` available."""
-    return f"install tesseract-ocr-{language}"
+    """The Debian packages that make OCR in ``language`` ('nld', or several: 'nld+eng') available."""
+    return "install " + " ".join(f"tesseract-ocr-{part}" for part in language.split("+"))
 
 
 @lru_cache(maxsize=8)
@@ -50,8 +50,9 @@ def unavailable_reason(language: str) -> str | None:
         import pytesseract  # noqa: F401
     except ImportError as exc:
         return f"the Python package {exc.name} is not installed"
-    if language not in _languages(executable):
-        return f"Tesseract has no '{language}' language model"
+    missing = [part for part in language.split("+") if part not in _languages(executable)]
+    if missing:
+        return f"Tesseract has no '{'+'.join(missing)}' language model"
     return None
 
 
