@@ -9,7 +9,8 @@ documents get today's municipality and its region: Uden and Landerd are Maashors
 Grave, Mill en Sint Hubert and Sint Anthonis are Land van Cuijk (2022); Schijndel, Sint-Oedenrode and
 Veghel are Meierijstad (2017); Rosmalen is 's-Hertogenbosch (1996), Lith is Oss (2011); Rijnwaarden and
 Angerlo are Zevenaar (2018, 2005); and the Gelderland mergers of 2001 and 2005 (Lingewaard, Overbetuwe,
-Berkelland, Bronckhorst, Montferland, Oost Gelre, Oude IJsselstreek, and Aalten, Doetinchem). Former
+Berkelland, Bronckhorst, Montferland, Oost Gelre, Oude IJsselstreek; Dinxperlo into Aalten, Wehl into
+Doetinchem). Former
 municipalities that were split over several successors (Maasdonk, Haaren) or whose name is also another
 municipality's (Hengelo, Elst) are left out: their region cannot be told from the name alone.
 """
