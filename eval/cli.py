@@ -53,3 +53,17 @@ def register(
             )  # fmt: skip
         if not ok:
             raise typer.Exit(1)
+
+    @app.command("train-answerer")
+    def train_answerer_command(
+        gold: Annotated[Path | None, typer.Option(help="Gold-bestand (JSONL) met dev/test-splitsing")] = None,
+        out: Annotated[
+            Path | None, typer.Option(help="Modelbestand, standaard kb_api/retrieval/answer_model.json")
+        ] = None,
+    ) -> None:
+        """Het antwoordmodel trainen op de dev-vragen en testen op de test-vragen (train the answer scorer)."""
+        quiet()
+        from eval.train_answerer import DEFAULT_MODEL, train_answerer
+
+        with errors_to_messages():
+            train_answerer(get_settings(), gold=gold, out=out or DEFAULT_MODEL, console=console)

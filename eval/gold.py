@@ -32,6 +32,7 @@ class GoldQuestion:
     answerable: bool
     relevant: tuple[Judgement, ...] = ()
     regions: tuple[str, ...] = field(default_factory=tuple)
+    split: str = "dev"
 
 
 class GoldFormatError(ValueError):
@@ -57,6 +58,7 @@ def load_gold(path: Path = DEFAULT_GOLD) -> list[GoldQuestion]:
                         Judgement(r["document_id"], tuple(r.get("spans", []))) for r in q.get("relevant", [])
                     ),
                     regions=tuple(q.get("regions") or ()),
+                    split=q.get("split", "dev"),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:

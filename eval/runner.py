@@ -134,8 +134,8 @@ def run_evaluation(
         "embed_title_and_section": settings.ingest.embed_title_and_section,
         "candidates_per_leg": settings.search.candidates_per_leg,
         "rrf_k": settings.search.rrf_k,
-        "answer_min_similarity": settings.answer.min_similarity,
-        "answer_min_similarity_english": settings.answer.min_similarity_english,
+        "answer_passages": settings.answer.passages,
+        "answer_max_quotes": settings.answer.max_quotes,
     }
     gate_failures = check_thresholds(result, thresholds) if gate else []
     result["gate"] = {"checked": gate, "failures": gate_failures}
@@ -152,6 +152,9 @@ def run_evaluation(
     return not gate_failures
 
 
+SPLITS = ("dev", "test")
+
+
 def _evaluate(
     service: Services,
     questions: list[GoldQuestion],
@@ -159,18 +162,16 @@ def _evaluate(
     modes: list[str],
     out: Path,
 ) -> dict[str, Any]:
+    """Every question through every mode (and /ask), then the metrics of each split side by side."""
     qrels = build_qrels(questions, passages)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for q in questions:
-        if q.answerable:
-            groups["all"].append(q.id)
-            groups[f"lang={q.lang}"].append(q.id)
-            groups[f"kind={q.kind}"].append(q.id)
-    result: dict[str, Any] = {"questions": len(questions), "answerable": len(groups["all"]), "modes": {}}
-    no_qrels = [q.id for q in questions if q.answerable and not qrels.get(q.id)]
-    result["questions_without_answer_passage"] = no_qrels
-    hybrid_runs: dict[str, Ranked] = {}
+    result: dict[str, Any] = {
+        "questions": len(questions),
+        "answerable": sum(q.answerable for q in questions),
+        "questions_without_answer_passage": [q.id for q in questions if q.answerable and not qrels.get(q.id)],
+        "splits": {},
+    }
     by_id = {q.id: q for q in questions}
+    runs_by_mode: dict[str, dict[str, Ranked]] = {}
     for mode in modes:
         runs: dict[str, Ranked] = {}
         for q in questions:
@@ -187,25 +188,48 @@ def _evaluate(
         _write_trec(
             out / f"run.{mode}.trec", {k: v for k, v in runs.items() if by_id[k].answerable}, f"via-{mode}"
         )
+        runs_by_mode[mode] = runs
+    answers = _answer_all(service, questions) if "hybrid" in modes else {}
+    for split in (*SPLITS, "all"):
+        members = [q for q in questions if split == "all" or q.split == split]
+        result["splits"][split] = _split_result(members, qrels, runs_by_mode, answers)
+    return result
+
+
+def _split_result(
+    questions: list[GoldQuestion],
+    qrels: dict[str, dict[str, int]],
+    runs_by_mode: dict[str, dict[str, Ranked]],
+    answers: dict[str, Any],
+) -> dict[str, Any]:
+    """Retrieval and answer figures of one split."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for q in questions:
+        if q.answerable:
+            groups["all"].append(q.id)
+            groups[f"lang={q.lang}"].append(q.id)
+            groups[f"kind={q.kind}"].append(q.id)
+    result: dict[str, Any] = {"questions": len(questions), "answerable": len(groups["all"]), "modes": {}}
+    ids = {q.id for q in questions}
+    for mode, all_runs in runs_by_mode.items():
+        runs = {k: v for k, v in all_runs.items() if k in ids}
         latencies = [r.latency_ms for r in runs.values()]
-        mode_result: dict[str, Any] = {
-            "metrics": {name: _metrics(qrels, runs, ids) for name, ids in sorted(groups.items())},
+        result["modes"][mode] = {
+            "metrics": {name: _metrics(qrels, runs, members) for name, members in sorted(groups.items())},
             "latency_ms": {
                 "p50": round(_percentile(latencies, 50), 1),
                 "p95": round(_percentile(latencies, 95), 1),
             },
             "both_regions": _both_regions(questions, runs),
         }
-        result["modes"][mode] = mode_result
-        if mode == "hybrid":
-            hybrid_runs = runs
-    if "hybrid" in modes:
-        result["answers"] = _answers(service, questions)
+    if answers:
+        result["answers"] = _answer_figures(questions, answers)
+        hybrid = runs_by_mode["hybrid"]
         result["misses"] = [
             {"id": q.id, "lang": q.lang, "question": q.question,
-             "top": [f"{d.meta.get('document_id')} p{d.meta.get('page')}" for d in hybrid_runs[q.id].documents[:3]]}
+             "top": [f"{d.meta.get('document_id')} p{d.meta.get('page')}" for d in hybrid[q.id].documents[:3]]}
             for q in questions
-            if q.answerable and qrels.get(q.id) and not set(hybrid_runs[q.id].ids[:5]) & set(qrels[q.id])
+            if q.answerable and qrels.get(q.id) and not set(hybrid[q.id].ids[:5]) & set(qrels[q.id])
         ]  # fmt: skip
     return result
 
@@ -244,7 +268,18 @@ def _print_answers(
         console.print(f"  {entry['id']} {entry['question']}\n     → {entry['answer'][:160]}")
 
 
-def _answers(service: Services, questions: list[GoldQuestion]) -> dict[str, Any]:
+def _answer_all(service: Services, questions: list[GoldQuestion]) -> dict[str, Any]:
+    """Each question's /ask outcome and latency."""
+    answers: dict[str, Any] = {}
+    for q in questions:
+        started = time.perf_counter()
+        outcome = service.ask.answer(q.question)
+        answers[q.id] = (outcome, (time.perf_counter() - started) * 1000)
+    return answers
+
+
+def _answer_figures(questions: list[GoldQuestion], answers: dict[str, Any]) -> dict[str, Any]:
+    """Answer accuracy (overall, per language and kind), first quote, abstention and latency of ``questions``."""
     correct: dict[str, list[int]] = defaultdict(list)
     abstained: list[int] = []
     latencies = []
@@ -253,9 +288,8 @@ def _answers(service: Services, questions: list[GoldQuestion]) -> dict[str, Any]
     answered_unanswerable: list[dict[str, str]] = []
     first_quote: list[int] = []
     for q in questions:
-        started = time.perf_counter()
-        outcome = service.ask.answer(q.question)
-        latencies.append((time.perf_counter() - started) * 1000)
+        outcome, latency = answers[q.id]
+        latencies.append(latency)
         if not q.answerable:
             abstained.append(0 if outcome.answerable else 1)
             if outcome.answerable:
@@ -270,10 +304,12 @@ def _answers(service: Services, questions: list[GoldQuestion]) -> dict[str, Any]
             false_abstentions.append(q.id)
         elif not ok:
             answer_misses.append(_answer_entry(q, outcome.answer))
+    answerable = len(first_quote)
     return {
         "accuracy": {k: round(sum(v) / len(v), 4) for k, v in sorted(correct.items())},
-        "first_quote_accuracy": round(sum(first_quote) / len(first_quote), 4) if first_quote else None,
+        "first_quote_accuracy": round(sum(first_quote) / answerable, 4) if answerable else None,
         "abstention_accuracy": round(sum(abstained) / len(abstained), 4) if abstained else None,
+        "false_abstention_rate": round(len(false_abstentions) / answerable, 4) if answerable else None,
         "unanswerable": len(abstained),
         "false_abstentions": false_abstentions,
         "answered_unanswerable": answered_unanswerable,
@@ -306,53 +342,77 @@ def check_thresholds(result: dict[str, Any], path: Path = THRESHOLDS) -> list[st
 
 
 def print_report(result: dict[str, Any], console: Console) -> None:
-    """The side-by-side table, per language and kind, plus answers and misses."""
-    modes = list(result["modes"])
-    table = Table(title=f"Retrieval ({result['answerable']} answerable of {result['questions']} questions)")
+    """Retrieval and answer figures of ``dev`` and ``test`` side by side, then what ``test`` missed."""
+    splits = result["splits"]
+    modes = list(splits["test"]["modes"])
+    table = Table(
+        title=f"Retrieval — dev {splits['dev']['answerable']} / test {splits['test']['answerable']} answerable questions"
+    )
     table.add_column("group")
     table.add_column("metric")
     for mode in modes:
-        table.add_column(mode, justify="right")
-    groups = list(result["modes"][modes[0]]["metrics"])
-    groups.sort(key=lambda g: (g != "all", not g.startswith("lang="), g))
+        for split in SPLITS:
+            table.add_column(f"{mode} {split}", justify="right")
+    groups = sorted(
+        set(splits["test"]["modes"][modes[0]]["metrics"]) | set(splits["dev"]["modes"][modes[0]]["metrics"]),
+        key=lambda g: (g != "all", not g.startswith("lang="), g),
+    )
     for group in groups:
         for metric in ("hit_rate@1", "hit_rate@5", "hit_rate@10", "mrr@10", "ndcg@10"):
-            cells = [f"{result['modes'][m]['metrics'].get(group, {}).get(metric, 0):.3f}" for m in modes]
+            cells = [
+                f"{splits[sp]['modes'][m]['metrics'].get(group, {}).get(metric, 0):.3f}"
+                for m in modes
+                for sp in SPLITS
+            ]
             table.add_row(group, metric.replace("hit_rate", "R"), *cells)
         table.add_section()
-    for label, key in (("both regions (comparison)", "share"),):
-        table.add_row("comparison", label, *[f"{result['modes'][m]['both_regions'][key]:.3f}" for m in modes])
+    table.add_row("comparison", "both regions",
+                  *[f"{splits[sp]['modes'][m]['both_regions']['share']:.3f}" for m in modes for sp in SPLITS])  # fmt: skip
     table.add_row("latency", "p50 / p95 ms",
-                  *[f"{result['modes'][m]['latency_ms']['p50']:.0f} / {result['modes'][m]['latency_ms']['p95']:.0f}"
-                    for m in modes])  # fmt: skip
+                  *[f"{splits[sp]['modes'][m]['latency_ms']['p50']:.0f} / {splits[sp]['modes'][m]['latency_ms']['p95']:.0f}"
+                    for m in modes for sp in SPLITS])  # fmt: skip
     console.print(table)
-    answers = result.get("answers")
-    if answers:
-        console.print("\n[bold]Answers (hybrid, /ask)[/bold]")
-        for key, value in answers["accuracy"].items():
-            console.print(f"  answer accuracy {key}: {value:.3f}")
-        first = answers["first_quote_accuracy"]
-        console.print(
-            f"  first quote bears the answer: {first:.3f}" if first is not None else "  first quote: -"
+    if "answers" not in splits["test"]:
+        return
+    answers = Table(title="Answers (/ask)")
+    answers.add_column("figure")
+    for split in SPLITS:
+        answers.add_column(split, justify="right")
+    keys = sorted(set(splits["dev"]["answers"]["accuracy"]) | set(splits["test"]["answers"]["accuracy"]),
+                  key=lambda k: (k != "all", not k.startswith("lang="), k))  # fmt: skip
+    for key in keys:
+        answers.add_row(
+            f"answer accuracy {key}", *[_fmt(splits[sp]["answers"]["accuracy"].get(key)) for sp in SPLITS]
         )
+    for label, key in (("first quote bears the answer", "first_quote_accuracy"),
+                       ("abstention on unanswerable", "abstention_accuracy"),
+                       ("false abstention on answerable", "false_abstention_rate")):  # fmt: skip
+        answers.add_row(label, *[_fmt(splits[sp]["answers"][key]) for sp in SPLITS])
+    answers.add_row("unanswerable questions", *[str(splits[sp]["answers"]["unanswerable"]) for sp in SPLITS])
+    answers.add_row("latency p50 / p95 ms", *[
+        f"{splits[sp]['answers']['latency_ms']['p50']:.0f} / {splits[sp]['answers']['latency_ms']['p95']:.0f}"
+        for sp in SPLITS])  # fmt: skip
+    console.print(answers)
+    test = splits["test"]
+    if test.get("misses"):
         console.print(
-            f"  abstention accuracy: {answers['abstention_accuracy']} ({answers['unanswerable']} unanswerable)"
+            f"\n[bold]test: retrieval misses (nothing answer-bearing in top 5): {len(test['misses'])}[/bold]"
         )
-        console.print(f"  false abstentions: {len(answers['false_abstentions'])}; "
-                      f"latency p50/p95: {answers['latency_ms']['p50']:.0f}/{answers['latency_ms']['p95']:.0f} ms")  # fmt: skip
-    if result.get("misses"):
-        console.print(
-            f"\n[bold]Retrieval misses (hybrid, nothing answer-bearing in top 5): {len(result['misses'])}[/bold]"
-        )
-        for miss in result["misses"]:
+        for miss in test["misses"]:
             console.print(f"  {miss['id']} [{miss['lang']}] {miss['question']}  → {', '.join(miss['top'])}")
-    if answers and answers["misses"]:
-        _print_answers(console, "Answer misses", answers["misses"], limit=25)
-    if answers and answers.get("answered_unanswerable"):
+    if test["answers"]["misses"]:
+        _print_answers(console, "test: answer misses", test["answers"]["misses"], limit=25)
+    if test["answers"]["answered_unanswerable"]:
         _print_answers(
-            console, "Answered although the corpus does not answer", answers["answered_unanswerable"]
+            console,
+            "test: answered although the corpus does not answer",
+            test["answers"]["answered_unanswerable"],
         )
     if result.get("questions_without_answer_passage"):
         console.print(
             f"[yellow]Gold spans found in no passage: {result['questions_without_answer_passage']}[/yellow]"
         )
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"

@@ -27,6 +27,7 @@ from kb_core.text.lines import (
     is_pipe_row,
     line_kind,
 )
+from kb_core.text.units import is_table_header
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(])")
 
@@ -205,19 +206,36 @@ def split_document(
     flush()
 
     passages = []
+    index_at = {b.start: i for i, b in enumerate(blocks)}
     for blocks_in, sec in _merge_small(groups, min_words, max_words):
         start, end = blocks_in[0].start, blocks_in[-1].end
-        passages.append(
-            {
-                "text": content[start:end].replace(PAGE_BREAK, "\n"),
-                "section": sec,
-                "page": _page_of(content, start),
-                "page_end": _page_of(content, end - 1),
-                "char_start": start,
-                "char_end": end,
-            }
-        )
+        passage: dict[str, Any] = {
+            "text": content[start:end].replace(PAGE_BREAK, "\n"),
+            "section": sec,
+            "page": _page_of(content, start),
+            "page_end": _page_of(content, end - 1),
+            "char_start": start,
+            "char_end": end,
+        }
+        header = _table_header_before(blocks, index_at.get(start))
+        if header is not None:
+            passage["table_header"] = header
+        passages.append(passage)
     return passages
+
+
+def _table_header_before(blocks: list[Block], index: int | None) -> str | None:
+    """For a passage that starts inside a table (its first block a row of figures), the header row of that
+    table in an earlier passage, so the rows can be quoted with their column names."""
+    if index is None or blocks[index].kind != "table":
+        return None
+    i = index
+    while i > 0 and blocks[i - 1].kind == "table":
+        i -= 1
+    for candidate in (i, i - 1):
+        if 0 <= candidate < index and is_table_header(blocks[candidate].text):
+            return blocks[candidate].text
+    return None
 
 
 def passage_id(document_id: str, position: int) -> str:

@@ -80,6 +80,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Unknown value for {field_en}: '{value}'. Known: {known}",
     },
     "no_results": {"nl": "Geen resultaten.", "en": "No results."},
+    # answers that abstain
+    "no_answer": {
+        "nl": "De kennisbank bevat geen passage die deze vraag beantwoordt.",
+        "en": "The knowledge base contains no passage that answers this question.",
+    },
+    "no_answer_region": {
+        "nl": "Geen passage uit {region} beantwoordt deze vraag.",
+        "en": "No passage from {region} answers this question.",
+    },
+    "not_mentioned": {
+        "nl": "De documenten noemen {names} nergens.",
+        "en": "The documents do not mention {names}.",
+    },
+    "looked_for": {"nl": "Gezocht naar: {what}.", "en": "Looked for: {what}."},
+    "closest": {"nl": "Het dichtst in de buurt komen: {documents}.", "en": "Closest: {documents}."},
+    "kind_amount": {"nl": "een aantal", "en": "a number"},
+    "kind_money": {"nl": "een bedrag", "en": "a sum of money"},
+    "kind_share": {"nl": "een percentage of aandeel", "en": "a percentage or share"},
+    "kind_date": {"nl": "een datum of jaar", "en": "a date or year"},
+    "kind_person": {"nl": "een naam", "en": "a person's name"},
+    "kind_place": {"nl": "een gemeente of regio", "en": "a municipality or region"},
+    "kind_organisation": {"nl": "een organisatie", "en": "an organisation"},
 }
 
 

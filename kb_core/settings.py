@@ -141,48 +141,16 @@ class SearchSettings(_Area):
 
 
 class AnswerSettings(_Area):
-    """The extractive answerer."""
+    """The extractive answerer (its scorer and threshold are learned: ``kb train-answerer``)."""
 
-    min_similarity: float = Field(
-        default=0.80,
-        ge=0.0,
-        le=1.0,
-        description="Minimum dense similarity of the best passage for /ask to answer instead of abstaining.",
-    )
-    min_similarity_english: float = Field(
-        default=0.77,
-        ge=0.0,
-        le=1.0,
-        description="The same floor for English questions (cross-lingual similarities run lower).",
-    )
     passages: int = Field(
-        default=4, ge=1, le=50, description="How many of the best passages answers are read from."
+        default=15, ge=1, le=50, description="How many of the best passages the answer units are read from."
     )
-    max_sentences: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
-    margin: float = Field(
-        default=0.1, ge=0.0, le=1.0, description="Quotes within this score of the best are given."
+    max_quotes: int = Field(default=3, ge=1, le=10, description="Most quotes in one answer.")
+    model_path: Path | None = Field(
+        default=None, description="Answer scorer file; by default the one shipped in kb_api/retrieval."
     )
-    coverage_weight: float = Field(
-        default=0.15, ge=0.0, le=1.0, description="Weight of the question terms a sentence contains."
-    )
-    rank_penalty: float = Field(
-        default=0.02, ge=0.0, le=1.0, description="Subtracted per rank of a sentence's passage."
-    )
-    entity_bonus: float = Field(
-        default=0.05,
-        ge=0.0,
-        le=1.0,
-        description="Added per name or figure of the question a sentence mentions.",
-    )
-    definition_bonus: float = Field(
-        default=0.1,
-        ge=0.0,
-        le=1.0,
-        description="For 'Wat wordt bedoeld met X?': added to the score of answer sentences that define X.",
-    )
-    cache_size: int = Field(
-        default=50_000, ge=0, le=1_000_000, description="Sentence embeddings kept in memory."
-    )
+    cache_size: int = Field(default=50_000, ge=0, le=1_000_000, description="Unit embeddings kept in memory.")
 
 
 class ApiSettings(_Area):
@@ -210,9 +178,6 @@ _LEGACY_NAMES = {
     "KB_MODEL_NAME": ("model", "name"),
     "KB_EMBED_BATCH_SIZE": ("model", "batch_size"),
     "KB_INGEST_BATCH_FILES": ("ingest", "batch_files"),
-    "KB_ANSWER_MIN_SIMILARITY": ("answer", "min_similarity"),
-    "KB_ANSWER_MIN_SIMILARITY_ENGLISH": ("answer", "min_similarity_english"),
-    "KB_ANSWER_DEFINITION_BONUS": ("answer", "definition_bonus"),
 }
 
 

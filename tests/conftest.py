@@ -147,3 +147,20 @@ def st_model(embedder: Any) -> Any:
     """
     assert embedder.embedding_backend is not None
     return embedder.embedding_backend.model
+
+
+@pytest.fixture(scope="session")
+def corpus_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The services over a real embedded store holding the whole corpus (ingested once per session)."""
+    from ingest.service import Ingestor, default_sources
+    from ingest.store import opened_store
+    from kb_api.services import Services
+
+    settings = Settings(
+        qdrant_path=tmp_path_factory.mktemp("corpus-store") / "qdrant", corpus_dir=REPO_CORPUS
+    )
+    with opened_store(settings) as store:
+        Ingestor(settings, store, progress=False).ingest(default_sources(settings))
+        services = Services.build(settings, store)
+        services.warm_up()
+        yield services

@@ -132,18 +132,21 @@ def ask_passages(
     common_words: frozenset[str] | None = None,
     **options: Any,
 ) -> dict[str, Any]:
-    """The answerer's result for ``question`` over ``passages`` (ranked in the given order), with no
-    similarity floor; ``options`` go to :class:`ExtractiveAnswerer`."""
-    answerer = ExtractiveAnswerer(
-        embedder=embedder, min_similarity=0.0, min_similarity_english=0.0, **options
-    )
+    """The answerer's result for ``question`` over ``passages`` (ranked in the given order: fused scores and
+    passage similarities as the retriever would give them); ``options`` go to :meth:`ExtractiveAnswerer.run`."""
+    answerer = ExtractiveAnswerer(embedder=embedder)
+    query_embedding = embedder.run(text=question)["embedding"]
+    vectors = answerer.embed(passages) if passages else None
     documents = [
-        Document(id=f"doc#{i:04d}", content=text, meta={"document_id": "doc", "page": 1, "dense_score": 0.9})
+        Document(
+            id=f"doc#{i:04d}",
+            content=text,
+            meta={"document_id": "doc", "title": "Notitie", "page": 1,
+                  "dense_score": float(vectors[i] @ query_embedding) if vectors is not None else 0.0},
+            score=1 / (61 + i),
+        )
         for i, text in enumerate(passages)
-    ]
+    ]  # fmt: skip
     return answerer.run(
-        query=question,
-        documents=documents,
-        query_embedding=embedder.run(text=question)["embedding"],
-        common_words=common_words,
+        query=question, documents=documents, query_embedding=query_embedding, common_words=common_words, **options
     )

@@ -111,6 +111,6 @@ def test_answer_quotes_the_defining_sentence(embedder: Any) -> None:
         "De gemeente voert ketenregie in de aanpak van huiselijk geweld en kindermishandeling in de regio.",
         "Ketenregie betekent dat één partij de samenwerking tussen alle hulpverleners rond een gezin coördineert.",
     ]
-    result = ask_passages(embedder, question, passages, definition_bonus=0.1)
+    result = ask_passages(embedder, question, passages)
     quotes = [c["quote"] for c in result["citations"]]
     assert any(q.startswith("Ketenregie betekent") for q in quotes)

@@ -1,14 +1,17 @@
-"""What kind of figure a question asks for, and whether a text holds one: an amount ("hoeveel"), a sum of
-money ("wat is de bijdrage"), a share ("welk deel", "what percentage"). Used to choose answer sentences and
-to rank the passages that can answer such a question."""
+"""What kind of answer a question asks for, and whether a text holds one: figures (an amount, a sum of money,
+a share), dates, people, places, organisations. The ranking boosts passages with the figure asked for; the
+answer scorer uses the rest as features."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from kb_core.lang import month_names
+from kb_core.lang import load, month_names
+from kb_core.lang.regions import REGION_ALIASES, municipality_pattern
+from kb_core.text.analysis import is_stopword
 from kb_core.text.lines import LIST_MARKER
+from kb_core.text.units import NAME_PARTICLES, title_case
 
 _QUANTITY = re.compile(
     r"\b(hoeveel|hoe ?veel|hoe hoog|welk(e)? (bedrag|percentage|aantal)|wat kost|how (many|much)|what (amount|percentage))\b",
@@ -123,3 +126,108 @@ def figure_kind(question: str, *, shares: bool = True) -> Callable[[str], bool] 
     if _QUANTITY.search(question):
         return has_amount
     return None
+
+
+# --- kinds of answer beyond figures (features of the answer scorer) -----------------------------------------
+_INITIALS = re.compile(r"(?:[^\W\d_]\.){1,4}")
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-zà-ÿ]{3,}(?![\w-])")
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]{1,}[A-Za-z]*\b")
+_MUNICIPALITY = municipality_pattern()
+_REGION = re.compile(
+    "|".join(rf"\b{re.escape(alias)}\b" for alias in sorted(REGION_ALIASES, key=len, reverse=True)), re.I
+)
+_ASKED_TYPES: dict[str, re.Pattern[str]] = {
+    kind: re.compile(
+        r"^(?:en\s+|and\s+)?(?:"
+        + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+        + r")\b",
+        re.I,
+    )
+    for kind, words in load("answer_types").items()
+    if not kind.startswith("_")
+}
+
+
+def asked_kinds(question: str) -> set[str]:
+    """The kinds of answer a question asks for: amount, money, share (figures), date, person, place,
+    organisation, reason, list — from how it opens (``kb_core/lang/answer_types.json``) and the figure tests."""
+    text = " ".join(question.split()).strip(" ¿?")
+    kinds = {kind for kind, pattern in _ASKED_TYPES.items() if pattern.search(text)}
+    figure = figure_kind(question)
+    if figure is has_share:
+        kinds.add("share")
+    elif figure is has_money:
+        kinds.add("money")
+    elif figure is has_amount:
+        kinds.add("amount")
+    return kinds
+
+
+def has_date(text: str) -> bool:
+    """Whether ``text`` names a date or a year."""
+    return bool(_DATE.search(text) or YEAR.search(text))
+
+
+def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words written in lower case somewhere in ``texts``: ordinary words, not names."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
+
+
+def has_person(text: str, common_words: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` holds something shaped like a person's name: initials and a surname ("F.T. de Jonge"),
+    or two capitalised words ("Caroline van den Elsen") not all of which are ordinary words that
+    ``common_words`` (the corpus) also writes in lower case ("de Werkgroep Huiselijk Geweld")."""
+    for run in _capitalised_runs(text):
+        while (
+            run
+            and not _INITIALS.fullmatch(run[0])
+            and (is_stopword(run[0].lower()) or run[0].lower() in common_words)
+        ):
+            run = run[1:]
+        initials = [w for w in run if _INITIALS.fullmatch(w)]
+        words = [w for w in run if w[0].isupper() and not _INITIALS.fullmatch(w)]
+        if initials and words:
+            return True
+        if len(words) >= 2 and not all(w.lower() in common_words for w in words):
+            return True
+    return False
+
+
+def has_place(text: str) -> bool:
+    """Whether ``text`` names a municipality or region of the table."""
+    return bool(_MUNICIPALITY.search(text) or _REGION.search(text))
+
+
+def has_organisation(text: str) -> bool:
+    """Whether ``text`` names an organisation: an acronym (GGD, GI's) or a run of two or more capitalised words."""
+    return bool(_ACRONYM.search(text)) or any(len(run) >= 2 for run in _capitalised_runs(text))
+
+
+def holds_kind(kind: str, text: str, common_words: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` holds an answer of ``kind`` (see :func:`asked_kinds`); reasons and lists: always."""
+    tests: dict[str, Callable[[str], bool]] = {
+        "amount": has_amount,
+        "money": has_money,
+        "share": has_share,
+        "date": has_date,
+        "person": lambda t: has_person(t, common_words),
+        "place": has_place,
+        "organisation": has_organisation,
+    }
+    test = tests.get(kind)
+    return True if test is None else test(text)
+
+
+def _capitalised_runs(text: str) -> list[list[str]]:
+    """Runs of capitalised words and initials, with name particles ("van den") inside a run."""
+    runs: list[list[str]] = [[]]
+    for raw in text.split():
+        word = raw.strip(",;:()[]“”\"'‘’")
+        starts_name = bool(word) and (title_case(word) or _INITIALS.fullmatch(word) is not None)
+        if starts_name or (word in NAME_PARTICLES and runs[-1]):
+            runs[-1].append(word)
+        else:
+            runs.append([])
+        if raw != word and not raw.endswith("."):
+            runs.append([])  # punctuation after a word ends the run
+    return [run for run in runs if run]

@@ -14,7 +14,7 @@ from kb_api.services.catalogue import CatalogueService
 from kb_api.services.search import SearchOutcome, SearchService
 from kb_api.services.timing import timed
 from kb_core.domain import SearchFilters
-from kb_core.errors import Note
+from kb_core.errors import Language, Note, render
 from kb_core.lang.regions import REGION_ALIASES
 from kb_core.settings import Settings
 
@@ -55,15 +55,9 @@ class AskService:
             a = self.settings.answer
             self._answerer = ExtractiveAnswerer(
                 embedder=self.search.haystack_pipeline.get_component("dense"),
-                min_similarity=a.min_similarity,
-                min_similarity_english=a.min_similarity_english,
+                model_path=a.model_path,
                 passages=a.passages,
-                max_sentences=a.max_sentences,
-                margin=a.margin,
-                coverage_weight=a.coverage_weight,
-                rank_penalty=a.rank_penalty,
-                entity_bonus=a.entity_bonus,
-                definition_bonus=a.definition_bonus,
+                max_quotes=a.max_quotes,
                 cache_size=a.cache_size,
             )
         return self._answerer
@@ -91,7 +85,7 @@ class AskService:
         outcome = search_outcome
         if outcome is None or outcome.query_embedding is None:
             # A comparison looks further down the ranking, for the passages of the region ranked lower.
-            top_k = answerer.passages * (3 if regions else 1)
+            top_k = answerer.passages * (2 if regions else 1)
             outcome = self.search.search(question, top_k=top_k, filters=filters)
         timings = dict(outcome.timings_ms)
         query = " ".join(question.split())
@@ -105,8 +99,13 @@ class AskService:
                 query_terms=outcome.query_terms,
                 regions=regions,
                 common_words=self.catalogue.common_words(),
+                known_terms=self.catalogue.corpus_terms(),
             )
         timings["total"] = (time.perf_counter() - started) * 1000
+        if not result["answerable"] and filters is not None and len(filters.values["region"]) == 1:
+            # The compare view asks each region on its own: say plainly that this region has no answer.
+            language: Language = "en" if outcome.language == "en" else "nl"
+            result["answer"] = render("no_answer_region", {"region": filters.values["region"][0]}, language)
         return AnswerOutcome(
             result["answer"],
             result["answerable"],

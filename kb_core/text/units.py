@@ -8,10 +8,11 @@ in two is joined again.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
-from kb_core.text.lines import NUMBERED_HEADING, heading_text, is_list_item
+from kb_core.text.lines import NUMBERED_HEADING, heading_text, is_list_item, is_table_row
 
 _ABBREVIATION_END = re.compile(
     r"\b(?:o\.a|t\.b\.v|m\.b\.t|bv|d\.w\.z|i\.s\.m|z\.s\.m|e\.d|nl|ca|incl|excl|tel|nr|blz|art)\.$", re.I
@@ -38,8 +39,18 @@ class Unit:
 
     @property
     def scorable(self) -> bool:
-        """Whether the unit can be quoted on its own: not a label, and at least four words."""
-        return not self.label and len(self.text.split()) >= 4
+        """Whether the unit can be quoted on its own: not a label, and at least four words (a table row of
+        three cells, "Boekel 18 uur", counts too)."""
+        return not self.label and (
+            len(self.text.split()) >= 4 or (self.kind == "table" and len(self.text.split()) >= 2)
+        )
+
+    @property
+    def kind(self) -> str:
+        """'table' (a row of figures), 'list' (a list item) or 'sentence'."""
+        if is_list_item(self.text):
+            return "list"
+        return "table" if is_table_row(self.text) else "sentence"
 
 
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
@@ -132,3 +143,114 @@ def split_units(text: str, rank: int) -> list[Unit]:
             units.append(Unit(rank, start, start + len(stripped), stripped, number, is_label))
         line_start += len(line) + 1
     return units
+
+
+def lead_in(unit: Unit, units: list[Unit]) -> Unit | None:
+    """What a unit needs to be understood, within its passage: for a list item the line that introduces the
+    list, for a table row the table's first row when that is a header (words, no sums), else None."""
+    before = [u for u in units if u.passage_rank == unit.passage_rank and u.end <= unit.start]
+    if unit.kind == "list":
+        while before and before[-1].kind == "list":
+            before.pop()
+        return before[-1] if before and before[-1].line < unit.line else None
+    if unit.kind == "table":
+        run: list[Unit] = []
+        while (
+            before
+            and before[-1].kind == "table"
+            and before[-1].line == (run[-1].line if run else unit.line) - 1
+        ):
+            run.append(before.pop())
+        first = run[-1] if run else None
+        if first is not None and is_table_header(first.text):
+            return first
+        if (
+            before
+            and before[-1].line == (first.line if first else unit.line) - 1
+            and is_table_header(before[-1].text)
+        ):
+            return before[-1]
+    return None
+
+
+def is_table_header(line: str) -> bool:
+    """Whether a line looks like the header row of a table: mostly words and years, no sums or decimals."""
+    words = line.split()
+    if not 2 <= len(words) <= 16 or "€" in line or line.endswith((".", ":")):
+        return False
+    numbers = [w for w in words if any(ch.isdigit() for ch in w)]
+    if any(not (w.isdigit() and len(w) == 4) for w in numbers):
+        return False
+    return sum(1 for w in words if w[:1].isalpha()) >= 2
+
+
+def quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
+    """Where the quote of ``unit`` ends: a sentence that ends in ':' or that ends its line just before a list
+    takes the list (up to ``max_words``)."""
+    following = sorted(
+        (u for u in units if u.passage_rank == unit.passage_rank and u.start >= unit.end),
+        key=lambda u: u.start,
+    )
+    end, last, words = unit.end, unit, len(unit.text.split())
+    in_list = False
+    for nxt in following:
+        if nxt.label:
+            break
+        is_item = is_list_item(nxt.text)
+        intro = last.text.endswith(":") or (is_item and nxt.line > last.line and not is_list_item(last.text))
+        if not (intro or (in_list and is_item)) or words + len(nxt.text.split()) > max_words:
+            break
+        in_list = in_list or intro
+        end, last, words = nxt.end, nxt, words + len(nxt.text.split())
+    return end
+
+
+@dataclass(frozen=True)
+class Quotable:
+    """A unit an answer can quote: the unit, where its quote ends, its lead-in or table header, and whether it
+    is a window of two sentences (a sentence and the one after it, read together)."""
+
+    unit: Unit
+    end: int
+    lead: str | None
+    window: bool = False
+
+    def quote(self, text: str) -> str:
+        """The exact text quoted from the passage ``text``."""
+        return text[self.unit.start : self.end]
+
+
+def quotable_units(text: str, rank: int = 0, table_header: str | None = None) -> list[Quotable]:
+    """Every unit of a passage that can be quoted on its own, in order, with where its quote ends and what
+    it needs to be understood (``table_header``: the header of a table the passage starts inside); then every
+    two consecutive sentences as one window, since an answer often follows the sentence that announces it."""
+    units = split_units(text, rank)
+    found = []
+    for unit in units:
+        if not unit.scorable:
+            continue
+        lead = lead_in(unit, units)
+        lead_text = lead.text if lead is not None else (table_header if unit.kind == "table" else None)
+        found.append(Quotable(unit, quote_end(unit, units), lead_text))
+    windows = [
+        Quotable(first.unit, second.end, first.lead, window=True)
+        for first, second in itertools.pairwise(found)
+        if first.unit.kind == second.unit.kind == "sentence" and second.unit.start >= first.end
+    ]
+    return found + windows
+
+
+def flat(text: str) -> str:
+    """Text on one line: line breaks and runs of spaces become one space ("€\\n6,8 mln" -> "€ 6,8 mln")."""
+    return " ".join(text.split())
+
+
+def unit_texts(text: str, quotable: Quotable) -> tuple[str, str | None]:
+    """What is embedded for a quotable unit: its quote, and (when it has a lead-in) lead-in and quote."""
+    quote = flat(quotable.quote(text))
+    return quote, (flat(f"{quotable.lead} — {quote}") if quotable.lead else None)
+
+
+def unit_id(passage_id: str, index: int, with_lead: bool = False) -> str:
+    """The id of a quotable unit's stored vector: ``<passage id>:<index>``, ``+`` for lead-in and unit."""
+    return f"{passage_id}:{index}{'+' if with_lead else ''}"
