@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from haystack import Document, component
@@ -225,6 +226,12 @@ def split_document(
     return passages
 
 
+def source_path(meta: dict[str, Any]) -> str | None:
+    """The absolute path of the file a document was read from (``file_path`` made absolute), if known."""
+    given = meta.get("source_path") or meta.get("file_path")
+    return str(Path(given).resolve()) if given else None
+
+
 def passage_id(document_id: str, position: int) -> str:
     """Stable id of a passage: document id and position."""
     return f"{document_id}#{position:04d}"
@@ -250,6 +257,7 @@ class StructureSplitter:
             )
             base = {k: v for k, v in doc.meta.items() if k != "file_path"}
             base["file_name"] = doc.meta.get("file_name")
+            base["source_path"] = source_path(doc.meta)
             for position, part in enumerate(parts):
                 text = part.pop("text")
                 meta = {**base, **part, "position": position, "passage_count": len(parts)}

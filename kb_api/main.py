@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from ingest.store import count_passages, opened_store
+from ingest.store import opened_store
 from kb_api.handlers import register_error_handlers
 from kb_api.routers import documents, health, search
 from kb_api.services import Services
@@ -25,14 +25,10 @@ DESCRIPTION = (
 
 def auto_ingest_if_empty(settings: Settings, services: Services) -> None:
     """On first start with an empty store, ingest the corpus so the service works out of the box."""
-    if count_passages(services.store) > 0:
-        return
-    from ingest.service import Ingestor, default_sources
+    from ingest.service import ingest_corpus_if_empty
 
-    logger.info("Empty store: ingesting the corpus in %s", settings.ingest.corpus_dir)
-    report = Ingestor(settings, services.store, progress=False).ingest(default_sources(settings))
-    logger.info("Ingestion: %s", report.summary())
-    services.refresh()
+    if ingest_corpus_if_empty(settings, services.store) is not None:
+        services.refresh()
 
 
 def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) -> FastAPI:

@@ -78,6 +78,18 @@ class IngestSettings(_Area):
     embed_title_and_section: bool = Field(
         default=True, description="Prepend title and section heading to the text that is embedded."
     )
+    max_file_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        le=10 * 1024 * 1024 * 1024,
+        description="Larger files are refused before they are read (a per-file failure, the rest goes on).",
+    )
+    max_pages: int = Field(
+        default=5000,
+        ge=1,
+        le=1_000_000,
+        description="Files with more pages (PDF pages, or form-feed pages of a text file) are refused.",
+    )
 
 
 class SearchSettings(_Area):
@@ -183,6 +195,12 @@ class ApiSettings(_Area):
     max_top_k: int = Field(default=50, ge=1, le=500, description="Most results one request may ask for.")
     max_filter_values: int = Field(
         default=50, ge=1, le=1000, description="Most values one filter field may list."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body (bytes, counted as it streams in); larger ones get 413.",
     )
 
 
