@@ -78,6 +78,9 @@ def test_originals_whose_names_are_glob_patterns(
     detail = client.get(f"/documents/{doc_id}")
     assert detail.status_code == 200, detail.text
     assert detail.json()["file_url"] == f"/documents/{doc_id}/file"
+    # The recorded source path is for ingestion; the API never shows where files lie.
+    for listing in (detail.text, client.get("/documents").text):
+        assert "source_path" not in listing and str(corpus) not in listing
     original = client.get(detail.json()["file_url"])
     assert original.status_code == 200, original.text
     assert original.content == (corpus / "bronnen" / name).read_bytes()
