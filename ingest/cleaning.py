@@ -23,7 +23,6 @@ _SALUTATION = re.compile(r"^(?:Geachte|Beste|Dear)\b[^.!?]{0,60},$")
 # A line ending in one of these words stops mid-phrase, whatever the next line starts with. Words that can end
 # a Dutch clause as a separable particle ("Hoe pakken we het aan", "Wat levert het op") are left out.
 _OPEN_ENDINGS = frozenset("de het een en of in van met te tot als naar the and for to - –".split())
-_NUMBER_RANGE_CUT = re.compile(r"\d-$")
 _PAGE_NUMBER = re.compile(r"^(?:pagina\s+)?\d{1,3}(?:\s*(?:/|van)\s*\d{1,3})?$", re.IGNORECASE)
 
 
@@ -56,52 +55,97 @@ def _ends_paragraph(line: str, width: int) -> bool:
     return len(line) < 0.7 * width or (line.endswith((".", "!", "?")) and len(line) < 0.85 * width)
 
 
-def _continues(prev: str, line: str, last_raw: str, width: int) -> bool:
+def _continues(prev: _Paragraph, line: str, last_raw: str, width: int) -> bool:
     """Whether ``line`` continues the paragraph ``prev`` (``last_raw``: the physical line before ``line``).
 
     It does when it starts in lower case; when ``prev`` ends with ',' or ';' or mid-phrase ("... in",
     "regio Arnhem -"); and when the layout wrapped the line before it (close to the full width). A
     salutation ("Geachte raadsleden,") keeps its own line.
     """
-    if _SALUTATION.match(prev):
+    if prev.length <= _SALUTATION_MAX and _SALUTATION.match(prev.tail):
         return False
-    if prev.endswith((",", ";")) or not _ends_paragraph(last_raw, width):
+    if prev.tail.endswith((",", ";")) or not _ends_paragraph(last_raw, width):
         return True
-    if prev.endswith((".", "!", "?", ":")):
+    if prev.tail.endswith((".", "!", "?", ":")):
         return False
     if not (line[0].isupper() or line[0].isdigit()):
         return True
-    return prev.rsplit(maxsplit=1)[-1] in _OPEN_ENDINGS
+    return prev.tail.rsplit(maxsplit=1)[-1] in _OPEN_ENDINGS
+
+
+# A salutation is at most this long (the longest opening word, 60 characters and the comma).
+_SALUTATION_MAX = len("Geachte") + 60 + 1
+# How much of a paragraph's end is kept as text to test: far more than any word the tests look at.
+_TAIL_CHARS = 256
+
+
+class _Paragraph:
+    """A paragraph being joined from physical lines, in parts, so that joining stays linear in its length.
+
+    Joining strings and searching the whole paragraph again for every line made long paragraphs (thousands
+    of wrapped lines) quadratic, and the table-row search on them worse. What the joining tests need is
+    the paragraph's end (``tail``) and whether it is a table row (``table``), kept up to date per line.
+    """
+
+    __slots__ = ("length", "parts", "table", "tail")
+
+    def __init__(self, line: str) -> None:
+        self.parts = [line]
+        self.length = len(line)
+        self.tail = line[-_TAIL_CHARS:]
+        self.table = is_table_row(line)
+
+    def join(self, line: str, sep: str = " ", *, drop_last: bool = False) -> None:
+        """Append ``line`` after ``sep``; ``drop_last`` first removes the paragraph's last character."""
+        tail = self.tail
+        if drop_last:
+            self.parts[-1] = self.parts[-1][:-1]
+            self.length -= 1
+            tail = tail[:-1]
+        window = tail + sep + line
+        # The paragraph was no table row (rows are never joined), so a row can only show up across the
+        # join; a figure run of more than _TAIL_CHARS characters before it is the one thing not seen.
+        self.table = is_table_row(window)
+        self.parts.append(sep + line)
+        self.length += len(sep) + len(line)
+        self.tail = window[-_TAIL_CHARS:]
+
+    def text(self) -> str:
+        """The joined paragraph."""
+        return "".join(self.parts)
 
 
 def join_lines(page: str) -> str:
     """One line per paragraph, list item, heading or table row; blank lines between paragraphs kept."""
     lines = page.split("\n")
     width = _wrap_width(lines)
-    out: list[str] = []
+    out: list[_Paragraph | None] = []  # None: a blank line between paragraphs
     last_raw = ""  # the previous physical line: its length tells whether the layout wrapped it
     for line in lines:
         if not line:
-            if out and out[-1] != "":
-                out.append("")
+            if out and out[-1] is not None:
+                out.append(None)
             last_raw = ""
             continue
-        prev = out[-1] if out else ""
-        if not prev or starts_block(line) or is_table_row(prev) or prev.endswith(":"):
-            out.append(line)
-        elif _NUMBER_RANGE_CUT.search(prev) and line[0].isdigit():
+        prev = out[-1] if out else None
+        if prev is None or starts_block(line) or prev.table or prev.tail.endswith(":"):
+            out.append(_Paragraph(line))
+        elif prev.tail[-2:-1].isdecimal() and prev.tail.endswith("-") and line[0].isdigit():
             # "2023-" / "2026, de Hervormingsagenda …" -> "2023-2026, de Hervormingsagenda …"
-            out[-1] = prev + line
-        elif prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and line[0].islower():
+            prev.join(line, "")
+        elif prev.tail.endswith("-") and prev.length > 1 and prev.tail[-2].isalpha() and line[0].islower():
             # "kinder-\nmishandeling" -> "kindermishandeling", but "zorg-\nen veiligheid" keeps its hyphen.
             keep_hyphen = line.split()[0] in _HYPHEN_KEEP_NEXT
-            out[-1] = prev + " " + line if keep_hyphen else prev[:-1] + line
+            if keep_hyphen:
+                prev.join(line)
+            else:
+                prev.join(line, "", drop_last=True)
         elif _continues(prev, line, last_raw, width):
-            out[-1] = prev + " " + line
+            prev.join(line)
         else:
-            out.append(line)
+            out.append(_Paragraph(line))
         last_raw = line
-    return "\n".join(out)
+    return "\n".join("" if p is None else p.text() for p in out)
 
 
 def _edge_lines(page: str) -> list[str]:

@@ -13,7 +13,9 @@ the cleaned document text and whether a page of it was read by OCR (``ocr``); it
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from haystack import Document, component
@@ -113,8 +115,18 @@ def _introduces_content(block: Block, nxt: Block | None) -> bool:
     return (nxt.kind in {"list", "heading"} and bool(NUMBERED_HEADING.match(nxt.text))) or nxt.words >= 6
 
 
-def _page_of(content: str, offset: int) -> int:
-    return content.count(PAGE_BREAK, 0, offset) + 1
+def page_breaks(content: str) -> list[int]:
+    """Offsets of the page breaks of ``content``, in order (one pass, for :func:`page_at`)."""
+    return [m.start() for m in re.finditer(re.escape(PAGE_BREAK), content)]
+
+
+def page_at(breaks: list[int], offset: int) -> int:
+    """The page (from 1) of the character at ``offset``: one more than the page breaks before it.
+
+    A binary search in the offsets of :func:`page_breaks`, so paging every passage stays linear in the
+    size of the document (counting breaks from the start for each passage was quadratic).
+    """
+    return bisect_left(breaks, offset) + 1
 
 
 def _words(blocks: list[Block]) -> int:
@@ -160,14 +172,23 @@ def split_document(
     """Passages of a cleaned document: text, section, page, page_end, char_start, char_end."""
     groups: list[tuple[list[Block], str | None]] = []
     current: list[Block] = []
+    # Kept up to date as blocks are added, so a run of thousands of headings is not re-read per block.
+    current_words = 0
+    only_headings = True  # True also while ``current`` is empty
     section: str | None = None
     current_section: str | None = None
 
     def flush() -> None:
-        nonlocal current
+        nonlocal current, current_words, only_headings
         if current:
             groups.append((current, current_section))
-        current = []
+        current, current_words, only_headings = [], 0, True
+
+    def add(block: Block) -> None:
+        nonlocal current_words, only_headings
+        current.append(block)
+        current_words += block.words
+        only_headings = only_headings and block.kind == "heading"
 
     blocks = iter_blocks(content)
     for idx, block in enumerate(blocks):
@@ -177,43 +198,40 @@ def split_document(
         if block.kind == "heading":
             title = heading_text(block.text) or block.text
             # Consecutive headings (chapter then section) stay together in one passage.
-            if not (current and all(b.kind == "heading" for b in current)):
+            if not (current and only_headings):
                 flush()
             section = title
             current_section = section
-            current.append(block)
+            add(block)
             continue
         for piece in _cut_long_block(block, max_words, content):
-            words_now = sum(b.words for b in current)
-            only_headings = all(b.kind == "heading" for b in current)
             # The rows of a '|' table stay with the header row above them while the passage has room.
             table_goes_on = bool(current) and is_pipe_row(piece.text) and is_pipe_row(current[-1].text)
             if (
-                (current and not only_headings and words_now + piece.words > max_words)
-                or (
-                    current
-                    and not only_headings
-                    and not table_goes_on
-                    and words_now >= target_words
-                    and piece.kind != "list"
+                current
+                and not only_headings
+                and (
+                    current_words + piece.words > max_words
+                    or (not table_goes_on and current_words >= target_words and piece.kind != "list")
+                    or (not table_goes_on and current_words >= target_words * 1.5)
                 )
-                or (current and not only_headings and not table_goes_on and words_now >= target_words * 1.5)
             ):
                 flush()
             if not current:
                 current_section = section
-            current.append(piece)
+            add(piece)
     flush()
 
     passages = []
+    breaks = page_breaks(content)
     index_at = {b.start: i for i, b in enumerate(blocks)}
     for blocks_in, sec in _merge_small(groups, min_words, max_words):
         start, end = blocks_in[0].start, blocks_in[-1].end
         passage: dict[str, Any] = {
             "text": content[start:end].replace(PAGE_BREAK, "\n"),
             "section": sec,
-            "page": _page_of(content, start),
-            "page_end": _page_of(content, end - 1),
+            "page": page_at(breaks, start),
+            "page_end": page_at(breaks, end - 1),
             "char_start": start,
             "char_end": end,
         }
@@ -236,6 +254,12 @@ def _table_header_before(blocks: list[Block], index: int | None) -> str | None:
         if 0 <= candidate < index and is_table_header(blocks[candidate].text):
             return blocks[candidate].text
     return None
+
+
+def source_path(meta: dict[str, Any]) -> str | None:
+    """The absolute path of the file a document was read from (``file_path`` made absolute), if known."""
+    given = meta.get("source_path") or meta.get("file_path")
+    return str(Path(given).resolve()) if given else None
 
 
 def passage_id(document_id: str, position: int) -> str:
@@ -264,6 +288,7 @@ class StructureSplitter:
             base = {k: v for k, v in doc.meta.items() if k != "file_path"}
             base["file_name"] = doc.meta.get("file_name")
             ocr_pages = set(doc.meta.get("ocr_pages") or ())
+            base["source_path"] = source_path(doc.meta)
             for position, part in enumerate(parts):
                 text = part.pop("text")
                 # A passage with text from a page read by OCR says so (its citation may be less exact).

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
@@ -25,9 +25,14 @@ from kb_core.errors import (
     DocumentNotFoundError,
     InvalidMetadataError,
     InvalidQueryError,
+    PruneRefusedError,
     StoreUnavailableError,
+    render,
 )
 from kb_core.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from ingest.service import IngestPlan
 
 app = typer.Typer(
     help="ViA Kennisbank — zoeken in beleid over Veiligheid in Afhankelijkheidsrelaties. "
@@ -57,6 +62,50 @@ def _errors_to_messages() -> Iterator[None]:
     except StoreUnavailableError as exc:
         err.print(f"[red]{escape(exc.render('nl'))}[/red] ({escape(exc.reason)})")
         raise typer.Exit(EXIT_USAGE) from None
+    except PruneRefusedError as exc:
+        err.print(f"[red]Geweigerd / refused:[/red] {escape(exc.render('nl'))}")
+        err.print(f"  {escape(exc.render('en'))}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _both(code: str, **params: Any) -> str:
+    """A message in Dutch, then English (for the lines the CLI prints without a request language)."""
+    return f"{render(code, params, 'nl')} / {render(code, params, 'en')}"
+
+
+def _stdin_is_terminal() -> bool:
+    """Whether a person can be asked (standard input is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _confirm_removal(lines: list[str], yes: bool) -> None:
+    """Ask before removing documents; ``--yes`` answers for scripts. Without a terminal to ask on and
+    without ``--yes`` nothing is removed (exit 2); a 'no' removes nothing either (exit 1)."""
+    if yes:
+        return
+    if not _stdin_is_terminal():
+        err.print(f"[red]{escape(_both('confirm_needs_terminal'))}[/red]")
+        raise typer.Exit(EXIT_USAGE)
+    for line in lines:
+        err.print(f"  {escape(line)}")
+    if not typer.confirm(_both("confirm_remove", count=len(lines)), default=False, err=True):
+        err.print(escape(_both("nothing_removed")))
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _ingest_corpus_first(settings: Settings, store: QdrantDocumentStore, *, progress: bool) -> None:
+    """Like ``kb serve``: an empty store gets the corpus first (with the progress bar), then the command runs."""
+    from ingest.service import ingest_corpus_if_empty
+    from ingest.store import count_passages
+
+    if count_passages(store) > 0:
+        return
+    err.print(escape(_both("empty_store_ingest", corpus=str(settings.ingest.corpus_dir))))
+    report = ingest_corpus_if_empty(settings, store, progress=progress)
+    if report is not None:
+        for failure in report.failed:
+            err.print(f"[red]MISLUKT[/red] {escape(failure.path)}: {escape(failure.reason)}")
+        err.print(report.summary())
 
 
 def _quiet_libraries() -> None:
@@ -189,10 +238,20 @@ def ingest(
     ] = None,
     metadata: dict[str, str] | None = None,
     prune: Annotated[
-        bool, typer.Option(help="Verwijder opgeslagen documenten die niet meer in de bronnen staan")
+        bool,
+        typer.Option(
+            help="Verwijder opgeslagen documenten waarvan het bestand onder de opgegeven mappen stond en er "
+            "niet meer is (vraagt eerst om bevestiging)"
+        ),
     ] = False,
     force: Annotated[
         bool, typer.Option(help="Opnieuw verwerken, ook als een bestand niet veranderd is")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Alleen tonen wat er zou gebeuren; niets inlezen of verwijderen")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Verwijderen zonder te vragen (voor scripts)")
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -205,11 +264,22 @@ def ingest(
     from ingest.metadata import validate_overrides
     from ingest.service import Ingestor, default_sources
 
+    if prune and not paths:
+        err.print(f"[red]{escape(_both('prune_needs_paths'))}[/red]")
+        raise typer.Exit(EXIT_USAGE)
     with _errors_to_messages():
         overrides = validate_overrides(metadata or {}, origin="kb ingest")  # before the store is opened
     with _opened_store() as (settings, store):
-        report = Ingestor(settings, store, progress=not as_json).ingest(
-            paths or default_sources(settings), force=force, prune=prune, overrides=overrides
+        ingestor = Ingestor(settings, store, progress=not as_json)
+        sources = paths or default_sources(settings)
+        plan = ingestor.plan(sources, force=force, prune=prune, overrides=overrides)
+        if dry_run:
+            _print_plan(plan, as_json)
+            return
+        if plan.remove:
+            _confirm_removal([_removal_line(plan, doc_id) for doc_id in plan.remove], yes)
+        report = ingestor.ingest(
+            sources, force=force, prune=prune, remove_only=set(plan.remove), overrides=overrides
         )
     if as_json:
         console.print_json(json.dumps(report.to_dict()))
@@ -223,22 +293,56 @@ def ingest(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _removal_line(plan: IngestPlan, doc_id: str) -> str:
+    source = plan.stored[doc_id].source_path
+    return f"{doc_id}  ({source})" if source else doc_id
+
+
+def _print_plan(plan: IngestPlan, as_json: bool) -> None:
+    """What ``kb ingest --dry-run`` shows: what would be read, skipped, removed, and what fails."""
+    if as_json:
+        console.print_json(json.dumps(plan.to_dict()))
+        return
+    for path, doc_id in plan.todo:
+        console.print(f"zou inlezen / would ingest: {escape(doc_id)}  ({escape(str(path))})")
+    for doc_id in plan.remove:
+        console.print(f"zou verwijderen / would remove: {escape(_removal_line(plan, doc_id))}")
+    for failure in plan.failed:
+        err.print(f"[red]MISLUKT[/red] {escape(failure.path)}: {escape(failure.reason)}")
+    console.print(
+        f"dry run: {len(plan.todo)} to ingest, {len(plan.unchanged)} unchanged, {len(plan.remove)} to remove, "
+        f"{len(plan.failed)} failing; nothing was changed"
+    )
+
+
 @app.command()
 def remove(
     document_ids: Annotated[list[str], typer.Argument(help="Document-id's om te verwijderen")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Verwijderen zonder te vragen (voor scripts)")
+    ] = False,
 ) -> None:
-    """Documenten uit de kennisbank verwijderen (remove by document id)."""
+    """Documenten uit de kennisbank verwijderen (remove by document id; asks first, --yes for scripts)."""
     _quiet_libraries()
     from ingest.service import remove_documents
+    from ingest.store import stored_documents
 
     with _opened_store() as (_settings, store):
-        removed = remove_documents(store, document_ids)
-    missing = [d for d, n in removed.items() if n == 0]
+        stored = stored_documents(store)
+        present = [d for d in dict.fromkeys(document_ids) if d in stored]
+        missing = [d for d in dict.fromkeys(document_ids) if d not in stored]
+        for doc_id in missing:
+            err.print(f"[yellow]niet gevonden / not found:[/yellow] {escape(doc_id)}")
+        if present:
+            _confirm_removal(
+                [f"{d}  ({stored[d].info.title}, {stored[d].passages} passages)" for d in present], yes
+            )
+            removed = remove_documents(store, present)
+        else:
+            removed = {}
     for doc_id, count in removed.items():
         if count:
             console.print(f"verwijderd / removed: {doc_id} ({count} passages)")
-    for doc_id in missing:
-        err.print(f"[yellow]niet gevonden / not found:[/yellow] {escape(doc_id)}")
     if missing:
         raise typer.Exit(EXIT_FAILED)
 
@@ -275,6 +379,7 @@ def search(
     with _errors_to_messages():
         filters = _filters(filter_options, date_from, date_to)
     with _opened_store() as (settings, store):
+        _ingest_corpus_first(settings, store, progress=not as_json)
         outcome = Services.build(settings, store).search.search(
             query, top_k=top_k, filters=filters, sort=sort
         )
@@ -316,6 +421,7 @@ def ask(
     with _errors_to_messages():
         filters = _filters(filter_options, date_from, date_to)
     with _opened_store() as (settings, store):
+        _ingest_corpus_first(settings, store, progress=not as_json)
         outcome = Services.build(settings, store).ask.answer(question, filters=filters)
     response = ask_response(question, outcome)
     if as_json:
@@ -360,7 +466,8 @@ def serve(
     logging.getLogger("kb_api").setLevel(logging.INFO)
     logging.getLogger("ingest").setLevel(logging.INFO)
     console.print(f"ViA Kennisbank op http://{host}:{port}/  (API: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    # No "server: uvicorn" header: the response does not advertise what runs it.
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", server_header=False)
 
 
 @app.command("prepare-model")

@@ -34,7 +34,10 @@ STATUS: dict[type[KnowledgeBaseError], int] = {
     OriginalFileNotFoundError: 404,
     StoreUnavailableError: 503,
 }
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
+# What FastAPI's body parsing raises for a body it cannot decode as JSON other than a syntax error:
+# bytes that are not UTF-8 (UnicodeDecodeError), nesting deeper than Python's recursion limit.
+_UNDECODABLE_BODY = (UnicodeDecodeError, RecursionError, ValueError)
 
 
 def request_language(request: Request) -> Language:
@@ -87,6 +90,18 @@ def register_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, _UNDECODABLE_BODY):
+            # A body that is no readable JSON is a bad body like any other: 422, as for malformed JSON.
+            language = request_language(request)
+            message = render("body_not_json", language=language)
+            return JSONResponse(
+                status_code=422,
+                content=error_body(
+                    "invalid_request",
+                    render("invalid_request", {"summary": message}, language),
+                    [{"field": "body", "message": message}],
+                ),
+            )
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = render(code, {"status": exc.status_code}, request_language(request))
         return JSONResponse(

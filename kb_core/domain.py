@@ -70,8 +70,9 @@ DOCUMENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(DocumentInfo))
 OVERRIDABLE_FIELDS: tuple[str, ...] = tuple(
     f for f in DOCUMENT_FIELDS if f not in ("document_id", "metadata_source")
 )
-# What a stored file adds to its document's metadata.
-FILE_FIELDS: tuple[str, ...] = ("file_name", "file_hash", "page_count", "source_format")
+# What a stored file adds to its document's metadata. ``source_path`` is the absolute path the file was read
+# from (recorded since ingestion stores it; older documents have none): prune and the id check compare it.
+FILE_FIELDS: tuple[str, ...] = ("file_name", "file_hash", "page_count", "source_format", "source_path")
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class DocumentSummary:
     file_hash: str | None = None
     page_count: int | None = None
     source_format: str | None = None
+    source_path: str | None = None
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any], passages: int) -> DocumentSummary:

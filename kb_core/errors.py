@@ -41,6 +41,14 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_found": {"nl": "Deze pagina bestaat niet.", "en": "This page does not exist."},
     "method_not_allowed": {"nl": "Deze methode is hier niet toegestaan.", "en": "Method not allowed."},
     "http_error": {"nl": "Het verzoek is mislukt ({status}).", "en": "The request failed ({status})."},
+    "body_too_large": {
+        "nl": "Het verzoek is te groot (hoogstens {limit} bytes).",
+        "en": "The request body is too large (at most {limit} bytes).",
+    },
+    "body_not_json": {
+        "nl": "De inhoud van het verzoek is geen leesbare JSON (UTF-8, niet te diep genest).",
+        "en": "The request body is not readable JSON (UTF-8, not nested too deeply).",
+    },
     "store_unavailable": {
         "nl": "De zoekindex is nu niet bereikbaar. Probeer het later opnieuw.",
         "en": "The search store is unavailable right now. Please try again later.",
@@ -73,6 +81,32 @@ MESSAGES: dict[str, dict[str, str]] = {
     "metadata_unreadable": {
         "nl": "Metadatabestand {origin} is onleesbaar: {reason}",
         "en": "Metadata file {origin} cannot be read: {reason}",
+    },
+    # ingestion and removal (the CLI)
+    "prune_path_missing": {
+        "nl": "'{path}' bestaat niet; met --prune wordt dan niets verwijderd. Controleer het pad.",
+        "en": "'{path}' does not exist; with --prune nothing is removed then. Check the path.",
+    },
+    "prune_no_files": {
+        "nl": "'{path}' bevat geen leesbaar bestand (PDF, TXT, MD); met --prune wordt dan niets verwijderd.",
+        "en": "'{path}' holds no readable file (PDF, TXT, MD); with --prune nothing is removed then.",
+    },
+    "prune_needs_paths": {
+        "nl": "--prune werkt alleen met opgegeven mappen: kb ingest MAP --prune.",
+        "en": "--prune needs the folders to prune: kb ingest FOLDER --prune.",
+    },
+    "confirm_remove": {
+        "nl": "{count} document(en) verwijderen?",
+        "en": "Remove {count} document(s)?",
+    },
+    "confirm_needs_terminal": {
+        "nl": "Niets verwijderd: bevestig met --yes (geen terminal om het te vragen).",
+        "en": "Nothing removed: confirm with --yes (no terminal to ask on).",
+    },
+    "nothing_removed": {"nl": "Niets verwijderd.", "en": "Nothing removed."},
+    "empty_store_ingest": {
+        "nl": "De kennisbank is leeg: eerst wordt het corpus ingelezen ({corpus}).",
+        "en": "The knowledge base is empty: ingesting the corpus first ({corpus}).",
     },
     # notes on a search
     "unknown_filter_value": {
@@ -167,6 +201,13 @@ class OriginalFileNotFoundError(KnowledgeBaseError):
 
     def __init__(self, document_id: str) -> None:
         super().__init__("file_not_found", document_id=document_id)
+
+
+class PruneRefusedError(KnowledgeBaseError):
+    """``prune`` was asked for sources that cannot be trusted to list what is still there (a path that
+    does not exist, a folder without readable files): nothing is ingested or removed."""
+
+    default_code = "prune_no_files"
 
 
 class StoreUnavailableError(KnowledgeBaseError):

@@ -89,6 +89,18 @@ class IngestSettings(_Area):
         pattern=r"^[a-z_]{3,}(?:\+[a-z_]{3,})*$",
         description="Tesseract language model(s) for OCR, e.g. 'nld' or 'nld+eng' (Debian: tesseract-ocr-nld).",
     )
+    max_file_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        le=10 * 1024 * 1024 * 1024,
+        description="Larger files are refused before they are read (a per-file failure, the rest goes on).",
+    )
+    max_pages: int = Field(
+        default=5000,
+        ge=1,
+        le=1_000_000,
+        description="Files with more pages (PDF pages, or form-feed pages of a text file) are refused.",
+    )
 
 
 class SearchSettings(_Area):
@@ -162,6 +174,12 @@ class ApiSettings(_Area):
     max_top_k: int = Field(default=50, ge=1, le=500, description="Most results one request may ask for.")
     max_filter_values: int = Field(
         default=50, ge=1, le=1000, description="Most values one filter field may list."
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="Largest request body (bytes, counted as it streams in); larger ones get 413.",
     )
 
 

@@ -148,5 +148,9 @@ def ask_passages(
         for i, text in enumerate(passages)
     ]  # fmt: skip
     return answerer.run(
-        query=question, documents=documents, query_embedding=query_embedding, common_words=common_words, **options
+        query=question,
+        documents=documents,
+        query_embedding=query_embedding,
+        common_words=common_words,
+        **options,
     )

@@ -55,11 +55,18 @@ def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(embedder: Any
 
 
 def test_quotes_have_no_raw_line_breaks_and_offsets_point_into_the_passage(embedder: Any) -> None:
-    passage = "Het totale jaarbudget voor de aanpak van huiselijk geweld in de regio betreft €\n6,8 mln. per jaar."
-    result = _ask(embedder, "Hoe groot is het jaarbudget voor de aanpak van huiselijk geweld?", [passage, *FILLER])
+    passage = (
+        "Het totale jaarbudget voor de aanpak van huiselijk geweld in de regio betreft €\n6,8 mln. per jaar."
+    )
+    result = _ask(
+        embedder, "Hoe groot is het jaarbudget voor de aanpak van huiselijk geweld?", [passage, *FILLER]
+    )
     assert result["answerable"]
     first = result["citations"][0]
-    assert first["quote"] == "Het totale jaarbudget voor de aanpak van huiselijk geweld in de regio betreft € 6,8 mln. per jaar."
+    assert (
+        first["quote"]
+        == "Het totale jaarbudget voor de aanpak van huiselijk geweld in de regio betreft € 6,8 mln. per jaar."
+    )
     assert "\n" not in first["quote"]
     assert " ".join(passage[first["start"] : first["end"]].split()) == first["quote"]
 
@@ -81,7 +88,9 @@ def test_a_table_row_is_quoted_with_its_header(embedder: Any) -> None:
 
 def test_the_answer_can_come_from_a_passage_ranked_low(embedder: Any) -> None:
     """The answer units are read from the best 15 passages, not only the first few."""
-    answer = "De evaluatie van het meldpunt is gepland voor het voorjaar van 2027 en wordt door de GGD uitgevoerd."
+    answer = (
+        "De evaluatie van het meldpunt is gepland voor het voorjaar van 2027 en wordt door de GGD uitgevoerd."
+    )
     passages = [*FILLER, *FILLER, answer, *FILLER[:3]]
     assert passages.index(answer) == 10
     result = _ask(embedder, "Wanneer wordt het meldpunt geëvalueerd?", passages)

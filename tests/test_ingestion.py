@@ -160,7 +160,25 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, IngestReport
 def workspace(seeded: tuple[Path, IngestReport], tmp_path: Path) -> Path:
     ws = tmp_path / "ws"
     shutil.copytree(seeded[0], ws)
+    _record_move(seeded[0], ws)
     return ws
+
+
+def _record_move(old: Path, new: Path) -> None:
+    """The copy is a moved folder: point the copied store's recorded source paths at the copied files, as
+    ingesting them there would have recorded them."""
+    from qdrant_client.http import models as rest
+
+    settings = Settings(qdrant_path=new / "qdrant", qdrant_url=None, corpus_dir=new / "corpus",
+                        collection="via_passages_test")  # fmt: skip
+    with opened_store(settings) as document_store:
+        client = open_client(document_store)
+        for doc_id, summary in stored_documents(document_store).items():
+            assert summary.source_path and summary.source_path.startswith(str(old.resolve()))
+            moved = str(new.resolve()) + summary.source_path[len(str(old.resolve())) :]
+            match = rest.MatchValue(value=doc_id)
+            only = rest.Filter(must=[rest.FieldCondition(key="meta.document_id", match=match)])
+            client.set_payload(document_store.index, payload={"source_path": moved}, points=only, key="meta")
 
 
 @pytest.fixture

@@ -284,7 +284,9 @@ def unit_features(
     return np.asarray(rows, dtype=np.float32)
 
 
-def _neighbours(i: int, candidates: Sequence[Candidate], sims: np.ndarray, coverage: list[float]) -> list[float]:
+def _neighbours(
+    i: int, candidates: Sequence[Candidate], sims: np.ndarray, coverage: list[float]
+) -> list[float]:
     """Similarity and coverage of the single unit just before candidate ``i`` in its passage, and similarity of
     the one just after it (0 where there is none): an answer often follows the sentence that matches."""
     c = candidates[i]
@@ -292,9 +294,13 @@ def _neighbours(i: int, candidates: Sequence[Candidate], sims: np.ndarray, cover
     for j, other in enumerate(candidates):
         if other.passage is not c.passage or other.window:
             continue
-        if other.quote_end <= c.unit.start and (prev_i is None or other.unit.start > candidates[prev_i].unit.start):
+        if other.quote_end <= c.unit.start and (
+            prev_i is None or other.unit.start > candidates[prev_i].unit.start
+        ):
             prev_i = j
-        if other.unit.start >= c.quote_end and (next_i is None or other.unit.start < candidates[next_i].unit.start):
+        if other.unit.start >= c.quote_end and (
+            next_i is None or other.unit.start < candidates[next_i].unit.start
+        ):
             next_i = j
     return [
         float(sims[prev_i]) if prev_i is not None else 0.0,
@@ -311,7 +317,9 @@ def question_features(question: Question, probabilities: np.ndarray, features: n
     asks = 1.0 if question.kinds & _FIGURE_KINDS else 0.0
     unknown = question.unknown_terms
     if len(probabilities) == 0:
-        return np.asarray([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, missing, unknown, 1, 1, asks, english], dtype=np.float32)
+        return np.asarray(
+            [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, missing, unknown, 1, 1, asks, english], dtype=np.float32
+        )
     order = np.argsort(-probabilities)
     best = features[order[0]]
     p = probabilities[order]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -34,7 +35,9 @@ def get_document(service: CatalogueDep, settings: SettingsDep, document_id: str 
     """A document's metadata and its passages in reading order."""
     info, passages = service.document(document_id)
     summary = document_summary(info)
-    has_file = source_file(settings.ingest.corpus_dir, info.get("file_name")) is not None
+    has_file = (
+        source_file(settings.ingest.corpus_dir, info.get("file_name"), info.get("source_path")) is not None
+    )
     return DocumentDetail(
         **summary.model_dump(),
         passages_in_order=[
@@ -52,15 +55,28 @@ def get_document(service: CatalogueDep, settings: SettingsDep, document_id: str 
     )
 
 
-def source_file(corpus_dir: Path, file_name: str | None) -> Path | None:
-    """The original file of a corpus document, only from inside the corpus folder."""
-    if not file_name or "/" in file_name or "\\" in file_name:
+def source_file(corpus_dir: Path, file_name: str | None, source_path: str | None = None) -> Path | None:
+    """The original file of a corpus document, only from inside the corpus folder.
+
+    ``source_path`` (stored since ingestion records it) names the file exactly; otherwise the first file
+    called ``file_name`` below the corpus folder, compared by name: a name is never a glob pattern
+    (``*.txt``, ``[x].txt`` and ``a**b.txt`` are names like any other).
+    """
+    if not file_name or "/" in file_name or "\\" in file_name or file_name in {".", ".."}:
         return None
     root = corpus_dir.resolve()
-    for candidate in root.rglob(file_name):
-        resolved = candidate.resolve()
-        if resolved.is_file() and root in resolved.parents:
-            return resolved
+    if source_path:
+        stored = Path(source_path)
+        if stored.name == file_name:
+            resolved = stored.resolve()
+            if resolved.is_file() and root in resolved.parents:
+                return resolved
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        if file_name in files:
+            resolved = (Path(folder) / file_name).resolve()
+            if resolved.is_file() and root in resolved.parents:
+                return resolved
     return None
 
 
@@ -70,7 +86,7 @@ def get_document_file(
 ) -> FileResponse:
     """The original file (PDF or text) of a corpus document."""
     info, _ = service.document(document_id)
-    path = source_file(settings.ingest.corpus_dir, info.get("file_name"))
+    path = source_file(settings.ingest.corpus_dir, info.get("file_name"), info.get("source_path"))
     if path is None:
         raise OriginalFileNotFoundError(document_id)
     media = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"

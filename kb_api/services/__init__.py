@@ -33,9 +33,10 @@ class Services:
         return cls(settings, store, catalogue, search, AskService(settings, search, catalogue))
 
     def warm_up(self) -> None:
-        """Load the model, build the hybrid pipeline and the answerer, read the vocabulary."""
+        """Load the model, build the hybrid pipeline and the answerer, read the vocabulary and the counts."""
         self.search.warm_up()
         self.ask.warm_up()
+        self.catalogue.health()  # the counts /health serves from memory
 
     def refresh(self) -> None:
         """Forget what was cached about the stored documents (after ingestion)."""

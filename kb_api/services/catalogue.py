@@ -25,6 +25,8 @@ class CatalogueService:
         self._corpus_terms: set[str] | None = None
         self._common_words: frozenset[str] | None = None
         self._cached_count: int | None = None
+        # (documents, passages), read once per refresh: /health answers from it without a scan or a lock.
+        self._counts: tuple[int, int] | None = None
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
@@ -33,6 +35,7 @@ class CatalogueService:
             self._known = None
             self._corpus_terms = None
             self._common_words = None
+            self._counts = None
 
     def refresh_if_changed(self) -> None:
         """Drop the caches when the store changed underneath (another process ingested into a Qdrant server)."""
@@ -56,12 +59,22 @@ class CatalogueService:
         return DocumentSummary.from_meta(passages[0].meta, len(passages)).to_dict(), passages
 
     def health(self) -> dict[str, Any]:
-        """Store kind, collection, document and passage counts."""
+        """Store kind, collection, document and passage counts.
+
+        The counts are read once after each refresh (start-up, ingestion, a change seen by a search) and
+        then served from memory, so /health neither scans the store nor waits for its lock. Until they
+        are known (the store was unavailable), each call tries to read them, and fails as the store does.
+        """
+        counts = self._counts
+        if counts is None:
+            summaries = stored_documents(self.store)
+            counts = (len(summaries), sum(s.passages for s in summaries.values()))
+            self._counts = counts
         return {
             "store": "qdrant-server" if self.settings.store.qdrant_url else "qdrant-embedded",
             "collection": self.settings.store.collection,
-            "documents": len(stored_documents(self.store)),
-            "passages": count_passages(self.store),
+            "documents": counts[0],
+            "passages": counts[1],
         }
 
     def known_values(self) -> dict[str, dict[str, str]]:

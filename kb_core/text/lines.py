@@ -11,7 +11,10 @@ import re
 PAGE_BREAK = "\f"
 LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣○■□✓\-–—*]\s*|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+)")
 NUMBERED_HEADING = re.compile(r"^\d{1,2}(?:\.\d{1,2})+\.?\s+\S|^\d{1,2}\s+[A-Z][^.,;]*$")
-TABLE_ROW = re.compile(r"€|(?:\d[\d.,%]*\s+){3,}")
+# Three figures in a row, each followed by white space: (?:\d[\d.,%]*\s+){3,}, written so that a search
+# starts only where a run of figures starts and never backtracks into one (linear, also on a line of a
+# million digits; the plain form took quadratic time there).
+TABLE_ROW = re.compile(r"€|(?<![\d.,%])[.,%]*+\d[\d.,%]*+\s++(?:\d[\d.,%]*+\s++){2,}")
 BOLD_HEADING = re.compile(r"^\*\*(.+?)\*\*$")
 MD_HEADING = re.compile(r"^#{1,6}\s+(.+)$")
 
