@@ -8,8 +8,8 @@
    chosen by 5-fold cross-validation grouped by question (log loss).
 3. From the cross-validated unit probabilities, per question features are made and the answerability model
    (logistic regression, label: the question is answerable) is fitted the same way; its threshold is the
-   one that maximises balanced accuracy (answer answerable questions, abstain on the others) on the
-   cross-validated probabilities, and the share of the best probability another quote needs
+   one that maximises answer accuracy plus abstention on the cross-validated probabilities while abstaining
+   on at most 5 % of the answerable questions (the product's target), and the share of the best probability another quote needs
    (``quote_ratio``) is chosen on the same predictions.
 4. Both are refitted on all of ``dev`` and written to ``kb_api/retrieval/answer_model.json`` with the
    cross-validated ``dev`` figures; then the product answers every ``test`` question with the new file and
@@ -141,12 +141,18 @@ def _question_rows(examples: list[Example], unit_probs: list[np.ndarray]) -> np.
     )
 
 
+MAX_FALSE_ABSTENTION = 0.05
+
+
 def _choose_threshold(p: np.ndarray, answerable: np.ndarray, correct: np.ndarray) -> float:
     """The threshold that maximises answer accuracy on the answerable questions (answered, and a quote holds
-    the answer: ``correct``) plus abstention on the others (ties: the lower threshold)."""
-    best_t, best_score = 0.5, -1.0
-    for t in sorted(set(np.round(p, 4).tolist()) | {0.5}):
+    the answer: ``correct``) plus abstention on the others, among those that abstain on at most
+    ``MAX_FALSE_ABSTENTION`` of the answerable questions (ties: the lower threshold)."""
+    best_t, best_score = float(p.min(initial=0.0)), -1.0
+    for t in sorted(set(np.round(p, 4).tolist())):
         answered = p >= t
+        if answerable.any() and (~answered[answerable]).mean() > MAX_FALSE_ABSTENTION:
+            break
         score = (answered & correct)[answerable].mean() if answerable.any() else 0.0
         score += (~answered[~answerable]).mean() if (~answerable).any() else 0.0
         if score > best_score + 1e-9:
