@@ -146,7 +146,8 @@ class SearchSettings(_Area):
         description="The same floor for English queries: cross-lingual similarities run about .06 lower, and "
         "the lexical leg only holds the glossary's Dutch terms. On the 32 English gold questions .80 keeps "
         "66 of the 70 answer-bearing passages (lexical terms alone: 64) and adds ~17 passages per question; "
-        ".78 would keep all 70 but count most of the corpus (~100 passages per question).",
+        ".78 would keep all 70 but count most of the corpus (~100 passages per question). Used only when "
+        "the query holds English words: a Dutch keyword guessed English by its suffix keeps the Dutch floor.",
     )
     max_matches: int = Field(
         default=500,

@@ -256,3 +256,13 @@ def test_offset_out_of_range_is_refused(client: TestClient) -> None:
     assert response.status_code == 422
     response = client.post("/search", json={"query": "ambitie", "offset": 10**6})
     assert response.status_code == 422
+
+
+def test_a_dutch_keyword_guessed_english_keeps_the_dutch_floor(client: TestClient) -> None:
+    # '-ing' tips the language guess to English; the English floor would count most of the corpus.
+    body = search(client, query="parkeervergunning")
+    assert 1 <= body["total"] <= 5
+    assert {r["document_id"] for r in body["results"]} <= {
+        "zevenaar-2024-toezeggingenlijst",
+        "zevenaar-2024-memo-parkeerbeleid",
+    }

@@ -6,8 +6,9 @@ the dense leg with a similarity of at least ``min_similarity``. Both legs carry 
 matches of a filtered search are exactly the matches of the unfiltered search that pass the filter (as long
 as ``limit`` is not reached): that is what makes facet counts equal the totals their selection gives.
 
-Only ids, scores and metadata are read here (no text, no vectors); the passages a page shows are fetched by
-:func:`fetch_passages`.
+Only ids, scores and the facet fields are read here (no text, no vectors), and the dense leg only returns
+passages at or above the floor, so finding the matches costs about as much as one more sparse query; the
+passages a page shows are fetched by :func:`fetch_passages`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from haystack_integrations.document_stores.qdrant.filters import convert_filters
 from qdrant_client.http import models as rest
 
 from ingest.store import STORE_LOCK, StoreUnavailableError, open_client
+from kb_core.domain import FACET_FIELDS
 
 
 @dataclass
@@ -62,12 +64,14 @@ def find_matches(
 ) -> dict[str, Match]:
     """The matching passages by passage id, each with its fused vote over the deep legs (``rrf``).
 
-    ``weights`` are the query's RRF weights ``[sparse, dense]``; the votes order the matches that the
-    fused top does not hold.
+    ``weights`` are the query's RRF weights ``[sparse, dense]``; the votes (a leg's vote counts where the
+    passage matches on that leg) order the matches that the fused top does not hold. ``meta`` holds the
+    facet fields only.
     """
     client = open_client(store)
     qfilter = convert_filters_to_qdrant(filters) if filters else None
     sparse_weight, dense_weight = (weights or [1.0, 1.0])[:2]
+    payload = ["id", *(f"meta.{f}" for f in FACET_FIELDS)]
     try:
         with STORE_LOCK:
             dense = client.query_points(
@@ -76,7 +80,8 @@ def find_matches(
                 using=DENSE_VECTORS_NAME,
                 query_filter=qfilter,
                 limit=limit,
-                with_payload=["id", "meta"],
+                score_threshold=min_similarity,
+                with_payload=payload,
                 with_vectors=False,
             ).points
             sparse = []
@@ -87,7 +92,7 @@ def find_matches(
                     using=SPARSE_VECTORS_NAME,
                     query_filter=qfilter,
                     limit=limit,
-                    with_payload=["id", "meta"],
+                    with_payload=payload,
                     with_vectors=False,
                 ).points
     except Exception as exc:
@@ -102,7 +107,7 @@ def find_matches(
             seen[passage_id] = Match(passage_id, point.id, dict(payload.get("meta", {})))
         return seen[passage_id]
 
-    for rank, point in enumerate(dense):
+    for rank, point in enumerate(p for p in dense if p.score >= min_similarity):
         m = entry(point)
         m.dense_score, m.dense_rank = float(point.score), rank
         m.rrf += rrf_vote(rank, dense_weight, rrf_k)
@@ -110,11 +115,7 @@ def find_matches(
         m = entry(point)
         m.sparse_score, m.sparse_rank = float(point.score), rank
         m.rrf += rrf_vote(rank, sparse_weight, rrf_k)
-    return {
-        pid: m
-        for pid, m in seen.items()
-        if m.sparse_score is not None or (m.dense_score is not None and m.dense_score >= min_similarity)
-    }
+    return seen
 
 
 def fetch_passages(store: QdrantDocumentStore, matches: list[Match]) -> dict[str, Document]:

@@ -11,6 +11,7 @@ Two views of one retrieval:
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -30,6 +31,9 @@ from kb_core.errors import InvalidQueryError, Note
 from kb_core.lang.regions import canonical_region
 from kb_core.settings import Settings
 from kb_core.text.analysis import terms
+from kb_core.text.language import ENGLISH_MARKERS
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @dataclass
@@ -216,7 +220,7 @@ class SearchService:
                         query_embedding=result.query_embedding,
                         sparse_embedding=result.sparse_embedding,
                         filters=haystack_filters,
-                        min_similarity=self.match_floor(result.language),
+                        min_similarity=self.match_floor(result.language, query),
                         limit=search.max_matches,
                         weights=result.weights,
                         rrf_k=search.rrf_k,
@@ -245,10 +249,18 @@ class SearchService:
             ranking=ranking,
         )
 
-    def match_floor(self, language: str) -> float:
-        """The dense similarity from which a passage without shared terms still matches."""
+    def match_floor(self, language: str, query: str) -> float:
+        """The dense similarity from which a passage without shared terms still matches.
+
+        The English floor needs English words in the query, not only the suffixes that tip the language
+        guess: a Dutch keyword such as 'parkeervergunning' or 'samenwerking' is guessed English, and at
+        the English floor it would count most of the corpus.
+        """
         search = self.settings.search
-        return search.match_min_similarity_english if language == "en" else search.match_min_similarity
+        words = {w.lower() for w in _WORD.findall(query)}
+        if language == "en" and words & ENGLISH_MARKERS:
+            return search.match_min_similarity_english
+        return search.match_min_similarity
 
     def _retrieve(
         self, query: str, haystack_filters: dict[str, Any] | None, top_k: int, mode: Mode
