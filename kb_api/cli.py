@@ -363,6 +363,9 @@ def search(
     query: Annotated[str, typer.Argument(help="Vraag of trefwoorden, Nederlands of Engels")],
     filter_options: dict[str, list[str] | None],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=50, help="Aantal resultaten")] = 5,
+    offset: Annotated[
+        int, typer.Option("--offset", min=0, help="Aantal passages overslaan (volgende pagina)")
+    ] = 0,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
     sort: Annotated[str, typer.Option(help="relevance of date (tijdlijn)")] = "relevance",
@@ -380,16 +383,19 @@ def search(
         filters = _filters(filter_options, date_from, date_to)
     with _opened_store() as (settings, store):
         _ingest_corpus_first(settings, store, progress=not as_json)
-        outcome = Services.build(settings, store).search.search(
-            query, top_k=top_k, filters=filters, sort=sort
+        page = Services.build(settings, store).search.matches(
+            query, offset=offset, limit=top_k, filters=filters, sort=sort
         )
-        response = search_response(query, outcome)
+        response = search_response(query, page)
     if as_json:
         console.print_json(response.model_dump_json())
         return
     for note in response.notes:
         err.print(f"[yellow]{escape(note)}[/yellow]")
-    for rank, r in enumerate(response.results, start=1):
+    if response.results:
+        first, last = response.offset + 1, response.offset + len(response.results)
+        err.print(f"{first}–{last} van {response.total} passages")
+    for rank, r in enumerate(response.results, start=response.offset + 1):
         where = ", ".join(x for x in (r.municipality or r.region, r.date, f"p. {r.page}") if x)
         console.print(
             f"\n[bold]{rank}. {escape(r.title or r.document_id)}[/bold]  ({escape(where)})  score {r.score:.4f}"

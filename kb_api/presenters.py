@@ -15,7 +15,7 @@ from kb_api.schemas import (
     SearchResponse,
     SearchResult,
 )
-from kb_api.services import AnswerOutcome, SearchOutcome
+from kb_api.services import AnswerOutcome, MatchPage
 from kb_core.domain import FILTER_NAMES
 from kb_core.errors import Language
 from kb_core.text.analysis import match_spans
@@ -41,17 +41,20 @@ def result_of(doc: Document, query_terms: set[str]) -> SearchResult:
     )
 
 
-def search_response(query: str, outcome: SearchOutcome) -> SearchResponse:
-    """The /search response body."""
-    terms = set(outcome.query_terms)
+def search_response(query: str, page: MatchPage) -> SearchResponse:
+    """The /search response body: one page of the matching passages."""
+    terms = set(page.query_terms)
     return SearchResponse(
         query=query,
-        language=outcome.language,
-        total=len(outcome.results),
-        results=[result_of(d, terms) for d in outcome.results],
-        facets=outcome.facets,
-        notes=[note.render(_language(outcome.language)) for note in outcome.notes],
-        timings_ms={k: round(v, 1) for k, v in outcome.timings_ms.items()},
+        language=page.language,
+        total=page.total,
+        offset=page.offset,
+        top_k=page.limit,
+        results=[result_of(d, terms) for d in page.results],
+        facets=page.facets,
+        facets_missing=page.missing,
+        notes=[note.render(_language(page.language)) for note in page.notes],
+        timings_ms={k: round(v, 1) for k, v in page.timings_ms.items()},
     )
 
 

@@ -22,6 +22,19 @@ _API = get_settings().api
 MAX_FILTER_VALUES = _API.max_filter_values
 MAX_QUERY_CHARS = _API.max_query_chars
 MAX_FILTER_VALUE_CHARS = 200
+_SEARCH = get_settings().search
+# Both legs are read max_matches deep, so no more passages than twice that can match.
+MAX_OFFSET = 2 * _SEARCH.max_matches
+MATCH_RULE = (
+    "A passage matches when it is among the first "
+    f"{_SEARCH.max_matches} passages of the lexical leg and shares at least one lexical query term (sparse "
+    f"score > 0), or among the first {_SEARCH.max_matches} of the dense leg with a similarity of at least "
+    f"{_SEARCH.match_min_similarity:.2f} ({_SEARCH.match_min_similarity_english:.2f} for an English query; "
+    "settings search.match_min_similarity / search.match_min_similarity_english). Both legs carry the "
+    "filters. multilingual-e5-small gives nearly every passage of this corpus a similarity between .78 and "
+    ".90 for any query; at .86 a Dutch question gains no passage that lacks its terms and is off its topic, "
+    "and all answer-bearing passages of the Dutch gold questions match (English: .80, 66 of 70)."
+)
 
 
 def _not_blank(value: str, code: str) -> str:
@@ -102,10 +115,20 @@ class SearchRequest(BaseModel):
     query: str = Field(
         min_length=1, max_length=MAX_QUERY_CHARS, description="Question or keywords, Dutch or English"
     )
-    top_k: int = Field(default=10, ge=1, le=_API.max_top_k, description="Number of results")
+    top_k: int = Field(
+        default=10, ge=1, le=_API.max_top_k, description="Page size: how many matching passages to return"
+    )
+    offset: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_OFFSET,
+        description="How many matching passages to skip (paging: 0, top_k, 2*top_k, ... while < total)",
+    )
     filters: FiltersIn = Field(default_factory=FiltersIn)
     sort: Literal["relevance", "date"] = Field(
-        default="relevance", description="'date' orders the best passages by document date (policy history)"
+        default="relevance",
+        description="'date' shows each page in document date order (policy history); a page still holds "
+        "the next top_k passages by relevance",
     )
 
     @field_validator("query")
@@ -160,14 +183,26 @@ class SearchResult(DocumentFields):
 
 
 class SearchResponse(BaseModel):
-    """Ranked results, facets and notes."""
+    """One page of the matching passages, their total, facets and notes."""
 
     query: str
     language: str
-    total: int
-    results: list[SearchResult]
+    total: int = Field(description="Number of passages that match the query and filters. " + MATCH_RULE)
+    offset: int = Field(description="Matching passages skipped before this page")
+    top_k: int = Field(description="Page size asked for (the last page may hold fewer)")
+    results: list[SearchResult] = Field(
+        description="The page: matching passages in relevance order (fused ranking first, then the further "
+        "matches by their fused vote over the deeper legs). A passage whose text another document also has "
+        "is listed too; each names the other in also_in"
+    )
     facets: dict[str, dict[str, int]] = Field(
-        description="Result counts per value of region, municipality, ..."
+        description="Per field (region, municipality, doc_type, year): how many of the `total` matching "
+        "passages have each value. Selecting a value gives exactly that many matches; per field the counts "
+        "plus facets_missing[field] add up to total"
+    )
+    facets_missing: dict[str, int] = Field(
+        description="Per facet field: matching passages without a value (e.g. a regional document has no "
+        "municipality)"
     )
     notes: list[str] = Field(
         description="Messages for the user, e.g. unknown filter values (in the query's language)"

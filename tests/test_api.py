@@ -205,3 +205,64 @@ def test_a_definition_question_finds_the_defining_passage_first(client: TestClie
     assert "Veilig Thuis is het advies- en meldpunt" in " ".join(first["text"].split())
     answer = client.post("/ask", json={"question": "Wat is Veilig Thuis?"}).json()
     assert answer["citations"][0]["quote"].startswith("Veilig Thuis is het advies- en meldpunt")
+
+
+def test_search_pages_through_every_match_once(client: TestClient) -> None:
+    query = "ambitie cijfers keren geweld stoppen"
+    first = search(client, query=query, top_k=7)
+    total = first["total"]
+    assert total > 3 * 7 and first["offset"] == 0 and first["top_k"] == 7
+    ids: list[str] = []
+    for offset in range(0, total, 7):
+        body = search(client, query=query, top_k=7, offset=offset)
+        assert body["total"] == total and len(body["results"]) == min(7, total - offset)
+        ids += [r["passage_id"] for r in body["results"]]
+    assert len(ids) == total and len(set(ids)) == total
+    assert search(client, query=query, top_k=7, offset=total)["results"] == []
+
+
+@pytest.mark.parametrize(
+    "query", ["Welke acties krijgen geen prioriteit?", "lokale teams", "Which actions were deprioritised?"]
+)
+def test_facet_counts_are_counts_of_the_matching_passages(client: TestClient, query: str) -> None:
+    body = search(client, query=query)
+    assert body["total"] > 0
+    for field, counts in body["facets"].items():
+        assert sum(counts.values()) + body["facets_missing"][field] == body["total"], field
+        if field == "year":
+            continue
+        for value, count in counts.items():
+            assert search(client, query=query, filters={field: [value]})["total"] == count, (field, value)
+
+
+def test_the_relevance_floor_leaves_off_topic_queries_without_matches(client: TestClient) -> None:
+    body = search(client, query="recept voor chocoladetaart met slagroom")
+    assert body["total"] == 0 and body["results"] == []
+    assert body["facets_missing"]["region"] == 0
+
+
+def test_passages_with_the_same_text_are_both_listed_and_name_each_other(client: TestClient) -> None:
+    query = "In 2030 is het Toekomstscenario geïmplementeerd en stopt het geweld"
+    body = search(client, query=query, top_k=50)
+    by_id = {r["passage_id"]: r for r in body["results"]}
+    pairs = [(r, ref) for r in body["results"] for ref in r["also_in"] if ref["passage_id"] in by_id]
+    assert pairs, "Boekel's and Oss's letters share this passage word for word"
+    for result, ref in pairs:
+        assert result["passage_id"] in {x["passage_id"] for x in by_id[ref["passage_id"]]["also_in"]}
+
+
+def test_offset_out_of_range_is_refused(client: TestClient) -> None:
+    response = client.post("/search", json={"query": "ambitie", "offset": -1})
+    assert response.status_code == 422
+    response = client.post("/search", json={"query": "ambitie", "offset": 10**6})
+    assert response.status_code == 422
+
+
+def test_a_dutch_keyword_guessed_english_keeps_the_dutch_floor(client: TestClient) -> None:
+    # '-ing' tips the language guess to English; the English floor would count most of the corpus.
+    body = search(client, query="parkeervergunning")
+    assert 1 <= body["total"] <= 5
+    assert {r["document_id"] for r in body["results"]} <= {
+        "zevenaar-2024-toezeggingenlijst",
+        "zevenaar-2024-memo-parkeerbeleid",
+    }

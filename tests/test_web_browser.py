@@ -6,7 +6,10 @@ a browser). Screenshots of the main views go to tests/artifacts/screenshots/, th
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -16,7 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote_plus
+from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
 from helpers import REPO_ROOT
@@ -143,7 +146,7 @@ def test_search_answer_filter_and_citation(page: Any, server: str) -> None:
     answer = page.locator("section.answer")
     expect(answer).to_contain_text("geen prioriteit")
     expect(answer.locator("a.cite").first).to_have_text("[1]")
-    expect(page.get_by_role("status")).to_contain_text("passages gevonden")
+    expect(page.get_by_role("status").filter(has_text="gevonden")).to_contain_text("passages gevonden")
     expect(page.locator("ol.results mark").first).to_be_visible()
     assert "q=Welke+acties" in page.url
     DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
@@ -257,3 +260,152 @@ def test_keyboard_only(page: Any, server: str) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url("**/document/**")
     expect(page.locator(".passage.is-cited")).to_be_focused()
+
+
+# --- issue 15: totals, paging, facets, citations, export -------------------------------------------
+def _total(page: Any) -> int:
+    text = page.locator(".result-count").inner_text()
+    match = re.search(r"(\d+) passages? gevonden", text)
+    assert match, text
+    return int(match.group(1))
+
+
+def _result_ids(page: Any) -> list[str]:
+    hrefs = page.locator("ol.results .result-title a").evaluate_all("els => els.map(e => e.href)")
+    return [parse_qs(urlsplit(h).query)["passage"][0] for h in hrefs]
+
+
+def test_paging_walks_through_all_matches(page: Any, server: str) -> None:
+    page.goto(f"{server}/?q={quote_plus('lokale teams')}")
+    total = _total(page)
+    expect(page.locator(".pager-range")).to_contain_text(f"1–10 van {total}")
+    seen = _result_ids(page)
+    while page.locator('a[rel="next"]').count():
+        page.locator('a[rel="next"]').click()
+        page.wait_for_load_state()
+        assert _total(page) == total
+        seen += _result_ids(page)
+    assert len(seen) == total and len(set(seen)) == total
+    # A bigger page keeps the query.
+    page.get_by_label("Resultaten per pagina").select_option("50")
+    page.get_by_role("button", name="Filters toepassen").click()
+    page.wait_for_url("**aantal=50**")
+    assert len(_result_ids(page)) == min(50, total)
+    shot(page, "search-page-size")
+
+
+def test_facet_count_matches_the_results_after_clicking_it(page: Any, server: str) -> None:
+    page.goto(f"{server}/?q={quote_plus(QUESTION)}")
+    total = _total(page)
+    box = page.locator('input[name="municipality"][value="Oss"]')
+    label = page.locator(f'label[for="{box.get_attribute("id")}"] .count').inner_text()
+    count = int(label.strip("()"))
+    counts = [
+        int(t.strip("()")) for t in page.locator("fieldset.facet").nth(1).locator(".count").all_inner_texts()
+    ]
+    missing = page.locator("fieldset.facet").nth(1).locator(".facet-missing")
+    unassigned = int(re.search(r"(\d+)", missing.inner_text()).group(1)) if missing.count() else 0
+    assert sum(counts) + unassigned == total
+    box.check()
+    page.get_by_role("button", name="Filters toepassen").click()
+    page.wait_for_url("**municipality=Oss**")
+    assert _total(page) == count
+    places = page.locator("ol.results .result .meta li:first-child").all_inner_texts()
+    assert places and all("Oss" in t for t in places), places
+
+
+def test_citation_opens_the_pdf_at_its_page_and_marks_the_quote(page: Any, server: str) -> None:
+    page.goto(f"{server}/?q={quote_plus(QUESTION)}")
+    citation = page.locator("section.answer .answer-quotes li").first
+    cited_page = int(re.search(r"pagina (\d+)", citation.locator(".source-meta").inner_text()).group(1))
+    pdf = citation.get_by_role("link", name=re.compile("Origineel bestand openen"))
+    href = pdf.get_attribute("href")
+    assert href and href.endswith(f"/file#page={cited_page}")
+    response = page.request.get(server + href.split("#", 1)[0])
+    assert response.ok and response.headers["content-type"] == "application/pdf"
+    quote_text = citation.locator("q").inner_text()
+    citation.locator("a.cite").click()
+    page.wait_for_url("**/document/**")
+    marked = page.locator(".passage.is-cited mark.quote")
+    expect(marked).to_have_count(1)
+    assert " ".join(marked.inner_text().split()) == " ".join(quote_text.split())
+    assert len(page.locator(".passage.is-cited .passage-text").inner_text()) > len(marked.inner_text())
+    original = page.get_by_role("link", name=re.compile("Origineel bestand openen"))
+    assert original.get_attribute("href").endswith(f"#page={cited_page}")
+    shot(page, "document-quote")
+    page.get_by_role("link", name="‹ Terug naar resultaten").click()
+    page.wait_for_url("**/?q=Welke+acties**")
+    expect(page.locator("section.answer")).to_contain_text("geen prioriteit")
+
+
+def test_copy_citation_to_the_clipboard(browser: Any, server: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
+    context.set_default_timeout(WAIT_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?q={quote_plus(QUESTION)}")
+        citation = page.locator("section.answer .answer-quotes li").first
+        citation.get_by_role("button", name="Kopieer bronvermelding").click()
+        expect(citation.locator(".copy-status")).to_have_text("Bronvermelding gekopieerd.")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        quote_line, source, url = copied.split("\n")
+        assert quote_line.startswith("“Vooralsnog krijgen") and "raadsinformatiebrief" in source
+        assert "pagina" in source and url.startswith(server + "/document/")
+    finally:
+        context.close()
+
+
+def test_copy_citation_without_clipboard_shows_the_text_selected(browser: Any, server: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    context.add_init_script("Object.defineProperty(navigator, 'clipboard', { value: undefined });")
+    context.set_default_timeout(WAIT_MS)
+    try:
+        page = context.new_page()
+        page.goto(f"{server}/?q={quote_plus(QUESTION)}")
+        citation = page.locator("section.answer .answer-quotes li").first
+        citation.get_by_role("button", name="Kopieer bronvermelding").click()
+        box = citation.locator("textarea.copy-fallback")
+        expect(box).to_be_focused()
+        assert box.input_value().startswith("“Vooralsnog krijgen")
+        assert (
+            page.evaluate("document.activeElement.selectionEnd - document.activeElement.selectionStart") > 50
+        )
+        expect(citation.locator(".copy-status")).to_contain_text("Ctrl+C")
+        shot(page, "copy-fallback")
+    finally:
+        context.close()
+
+
+def test_export_csv_downloads_every_match(page: Any, server: str) -> None:
+    page.goto(f"{server}/?q={quote_plus('lokale teams')}&region=Noordoost-Brabant")
+    total = _total(page)
+    with page.expect_download() as info:
+        page.get_by_role("link", name="CSV (Excel)").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    content = Path(download.path()).read_bytes()
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert len(rows) == total and {r["region"] for r in rows} == {"Noordoost-Brabant"}
+    assert {"title", "municipality", "doc_type", "date", "page", "text", "url"} <= set(rows[0])
+
+
+def test_filters_come_before_the_results_in_the_tab_order(page: Any, server: str) -> None:
+    page.goto(f"{server}/?q={quote_plus(QUESTION)}")
+    page.get_by_label("Zoekvraag").focus()
+    visited: list[str] = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        visited.append(page.evaluate("document.activeElement.closest('#filters, #resultaten')?.id || ''"))
+        if page.evaluate("document.activeElement.name === 'region'"):
+            break
+    else:
+        raise AssertionError("Tab never reached the region filter")
+    assert "resultaten" not in visited, visited
+    # The filter column has a way on to the results.
+    skip = page.get_by_role("link", name="Direct naar de resultaten")
+    skip.focus()
+    expect(skip).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#resultaten")).to_be_focused()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import html as html_lib
+import io
 import re
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,10 +70,12 @@ def test_answer_shows_a_citation_to_the_passage(client: TestClient) -> None:
     assert "Vooralsnog krijgen een aantal acties uit het Koersplan ViA 2023 geen prioriteit." in html
     links = cite_links(html)
     assert links, "the answer has no numbered citation"
-    assert re.fullmatch(r"/document/[\w-]+\?passage=[\w-]+%23\d{4}#p-\d{4}", links[0])
+    assert re.fullmatch(
+        r"/document/[\w-]+\?passage=[\w-]+%23\d{4}&quote=[^&#]+&terug=[^&#]+#p-\d{4}", links[0]
+    )
     assert ">[1]</a>" in html
     assert 'role="status" aria-live="polite"' in html
-    assert "10 passages gevonden" in html
+    assert re.search(r"\d+ passages gevonden, 1–10 op deze pagina", html)
     assert "<mark>prioriteit</mark>" in html
 
 
@@ -83,7 +88,7 @@ def test_citation_opens_the_document_at_the_highlighted_passage(client: TestClie
     assert re.search(rf'id="{anchor}" class="passage is-cited"', html)
     assert html.count("is-cited") == 1
     assert "Geciteerd" in html
-    assert re.search(r'href="/documents/[\w-]+/file"', html)
+    assert re.search(r'href="/documents/[\w-]+/file#page=\d+"', html)
     assert f'href="#{anchor}"' in html
 
 
@@ -245,3 +250,187 @@ def test_templates_are_packaged() -> None:
     root = Path(__file__).resolve().parent.parent / "kb_api"
     for name in ("base.html", "search.html", "document.html", "compare.html", "timeline.html", "error.html"):
         assert (root / "templates" / name).is_file()
+
+
+# --- totals, paging, facets (issue 15) -------------------------------------------------------------
+def result_ids(html: str) -> list[str]:
+    """The passage ids of the result cards, in order (from their links to the document page)."""
+    results = html.split('id="resultaten-kop"', 1)[1].split('class="pager"', 1)[0]
+    ids = re.findall(r'class="result-title"><a href="/document/[^"?]+\?passage=([^"&]+)', results)
+    return [html_lib.unescape(i).replace("%23", "#") for i in ids]
+
+
+def total_of(html: str) -> int:
+    """The total the page states ('57 passages gevonden')."""
+    match = re.search(r"(\d+) passages? gevonden", html)
+    assert match, "the page states no total"
+    return int(match.group(1))
+
+
+def facet_counts(html: str, field: str) -> dict[str, int]:
+    """The counts the filter column shows for one field's values."""
+    pattern = rf'name="{field}" value="([^"]+)"[^>]*>\s*<label[^>]*>[^<]*<span class="count">\((\d+)\)</span>'
+    return {html_lib.unescape(v): int(n) for v, n in re.findall(pattern, html)}
+
+
+def test_paging_walks_through_every_match_once(client: TestClient) -> None:
+    first = client.get("/", params={"q": "lokale teams", "aantal": 10}).text
+    total = total_of(first)
+    assert total > 20, "the query should match more than two pages"
+    assert "1–10 van " + str(total) in first
+    seen: list[str] = []
+    offset = 0
+    while offset < total:
+        html = client.get("/", params={"q": "lokale teams", "aantal": 10, "offset": offset}).text
+        ids = result_ids(html)
+        assert ids, f"page at offset {offset} is empty"
+        assert total_of(html) == total
+        seen += ids
+        offset += 10
+    assert len(seen) == total and len(set(seen)) == total
+
+
+def test_page_links_keep_the_query_and_filters(client: TestClient) -> None:
+    params = {"q": "lokale teams", "region": "Noordoost-Brabant", "van": "2023-01-01", "aantal": "10"}
+    html = client.get("/", params=params).text
+    nxt = re.search(r'<a href="([^"]+)" rel="next">', html)
+    assert nxt, "no link to the next page"
+    url = html_lib.unescape(nxt.group(1))
+    assert "q=lokale%20teams" in url and "region=Noordoost-Brabant" in url and "van=2023-01-01" in url
+    assert "offset=10" in url and "aantal=10" in url
+    second = client.get(url).text
+    assert "11–" in second and 'rel="prev"' in second
+    assert set(regions_of_results(second)) == {"Noordoost-Brabant"}
+    assert '<option value="20">' in second and '<label for="aantal">Resultaten per pagina</label>' in second
+
+
+@pytest.mark.parametrize("query", [QUESTION, "lokale teams", "ambitie cijfers keren geweld stoppen"])
+def test_facet_counts_add_up_to_the_total_and_selecting_one_gives_that_many(
+    client: TestClient, query: str
+) -> None:
+    html = client.get("/", params={"q": query}).text
+    total = total_of(html)
+    for field in ("region", "municipality", "doc_type"):
+        counts = facet_counts(html, field)
+        assert counts, field
+        missing = re.search(
+            rf"Zonder {dict(region='regio', municipality='gemeente', doc_type='documenttype')[field]}: (\d+)",
+            html,
+        )
+        assert sum(counts.values()) + (int(missing.group(1)) if missing else 0) == total, field
+        for value, count in counts.items():
+            if count == 0:
+                continue
+            selected = client.get("/", params={"q": query, field: value}).text
+            assert total_of(selected) == count, (field, value)
+
+
+def test_the_quoted_sentence_is_marked_and_the_original_opens_at_its_page(client: TestClient) -> None:
+    html = client.get("/", params={"q": QUESTION}).text
+    link = cite_links(html)[0]
+    quote_text = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["quote"][0]
+    page_html = client.get(link.split("#", 1)[0]).text
+    cited = page_html.split('class="passage is-cited"', 1)[1].split("</section>", 1)[0]
+    marked = re.findall(r'<mark class="quote">(.*?)</mark>', cited, re.S)
+    assert [" ".join(html_lib.unescape(m).split()) for m in marked] == [" ".join(quote_text.split())]
+    passage_text = html_lib.unescape(re.sub(r"<[^>]+>", "", cited.split('class="passage-text">', 1)[1]))
+    assert len(" ".join(passage_text.split())) > len(" ".join(quote_text.split())), (
+        "the whole passage is marked"
+    )
+    assert page_html.count('<mark class="quote">') == 1
+    # The original opens at the cited page, and that page of the PDF holds the quote.
+    pdf = re.search(r'href="(/documents/([\w-]+)/file#page=(\d+))"', page_html)
+    assert pdf, "no link to the original at a page"
+    page_number = int(pdf.group(3))
+    file = client.get(pdf.group(1).split("#", 1)[0])
+    assert file.status_code == 200 and file.content.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(file.content)).pages[page_number - 1].extract_text()
+    assert " ".join(quote_text.split()[:6]) in " ".join(text.split())
+    # The answer's own citation links to the same page.
+    assert pdf.group(1) in html
+
+
+def test_back_link_returns_to_the_search_and_refuses_other_sites(client: TestClient) -> None:
+    search = "/?q=lokale%20teams&region=Arnhem-Achterhoek&offset=10"
+    doc = "/document/nob-2023-koersplan-via"
+    html = client.get(doc, params={"terug": search}).text
+    assert f'<a href="{html_lib.escape(search)}">‹ Terug naar resultaten</a>' in html
+    for bad in (
+        "//evil.example/",
+        "https://evil.example/?q=x",
+        "javascript:alert(1)",
+        "/document/x",
+        "/\\evil",
+    ):
+        assert "Terug naar resultaten" not in client.get(doc, params={"terug": bad}).text, bad
+    # Result links on the search page carry the way back.
+    results = client.get(search).text
+    assert "terug=%2F%3Fq%3Dlokale%2520teams%26region%3DArnhem-Achterhoek%26offset%3D10" in results
+
+
+def test_a_citation_can_be_copied_as_plain_text(client: TestClient) -> None:
+    html = client.get("/", params={"q": QUESTION}).text
+    button = re.search(r'<button type="button" class="copy-citation[^"]*" data-citation="([^"]+)"', html)
+    assert button, "no copy button"
+    text = html_lib.unescape(button.group(1))
+    quote_line, source, url = text.split("\n")
+    assert quote_line.startswith("“Vooralsnog krijgen een aantal acties") and quote_line.endswith("”")
+    assert "gemeente " in source and "raadsinformatiebrief" in source and "2026" in source
+    assert re.search(r"pagina \d+\.$", source)
+    assert url.startswith("http://testserver/document/") and "quote=" in url
+    assert "Kopieer bronvermelding" in html and "onclick" not in html and "<script>" not in html
+
+
+def test_export_csv_holds_every_match_with_a_header_and_bom(client: TestClient) -> None:
+    params = {"q": "lokale teams", "region": "Noordoost-Brabant"}
+    total = total_of(client.get("/", params=params).text)
+    response = client.get("/export.csv", params=params)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == total == int(response.headers["x-total-matches"])
+    assert {r["region"] for r in rows} == {"Noordoost-Brabant"}
+    assert len({r["passage_id"] for r in rows}) == total
+    first = rows[0]
+    assert first["url"].startswith("http://testserver/document/") and first["file_url"].endswith(
+        f"#page={first['page']}"
+    )
+    exported = client.get("/export.json", params=params)
+    assert exported.headers["content-disposition"].startswith("attachment;")
+    body = exported.json()
+    assert body["total"] == total and len(body["results"]) == total
+    assert list(body["results"][0]) == list(first) == body["fields"]
+    assert [r["passage_id"] for r in body["results"]] == [r["passage_id"] for r in rows]
+    assert client.get("/export.csv", params={"q": " "}).status_code == 422
+
+
+def test_timeline_has_the_search_filters_and_pages(client: TestClient) -> None:
+    params = {"q": "lokale teams", "aantal": 10}
+    html = client.get("/tijdlijn", params=params).text
+    total = total_of(html)
+    assert total > 10 and "1–10 van" in html
+    assert 'name="region"' in html and 'name="van"' in html and 'form="tijdlijnform"' in html
+    filtered = client.get("/tijdlijn", params={**params, "region": "Arnhem-Achterhoek"}).text
+    assert set(regions_of_results(filtered)) == {"Arnhem-Achterhoek"}
+    assert total_of(filtered) == facet_counts(html, "region")["Arnhem-Achterhoek"]
+    second = client.get("/tijdlijn", params={**params, "offset": 10}).text
+    years = re.findall(r'<h2 id="jaar-(\d{4})"', second)
+    assert years == sorted(years) and "11–" in second
+
+
+def test_compare_pages_each_column_on_its_own(client: TestClient) -> None:
+    q = "lokale teams"
+    first = client.get("/vergelijk", params={"q": q}).text
+    paged = client.get("/vergelijk", params={"q": q, "offset_a": 5}).text
+    left_first, right_first = first.split('class="compare-column"')[1:]
+    left_paged, right_paged = paged.split('class="compare-column"')[1:]
+    assert "1–5 van" in left_first and "6–10 van" in left_paged
+    assert regions_of_results(right_first) == regions_of_results(right_paged)
+    assert set(regions_of_results(left_paged)) == {"Noordoost-Brabant"}
+    assert 'class="cite"' in left_paged, "each column keeps its answer"
+    nxt = re.search(r'<a href="([^"]+)" rel="next">', right_paged)
+    assert nxt and "offset_b=5" in nxt.group(1) and "offset_a=5" in nxt.group(1)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
+from typing import Any
 
 from haystack import Document, component
 
+from kb_core.domain import REFERENCE_FIELDS
 from kb_core.text.analysis import tokenize
 
 
@@ -59,3 +62,36 @@ class DuplicateGrouper:
             else:
                 kept.append((doc, grams))
         return {"documents": [doc for doc, _ in kept]}
+
+
+def same_text_elsewhere(
+    documents: list[Document], candidates: list[Document], *, threshold: float = 0.6
+) -> dict[str, list[dict[str, Any]]]:
+    """For each of ``documents``, the passages of *other* documents among ``candidates`` that say the same
+    thing word for word (references as in ``also_in``, one per document, best overlap first), by passage id.
+
+    Unlike :class:`DuplicateGrouper` nothing is folded: both passages of a pair keep their place and each
+    names the other (the listing counts every matching passage). Pairs are found through the n-grams they
+    share, so an export of a thousand passages does not compare every pair.
+    """
+    grams = [shingles(c.content or "") for c in candidates]
+    index: dict[tuple[str, ...], list[int]] = {}
+    for i, gram_set in enumerate(grams):
+        for gram in gram_set:
+            index.setdefault(gram, []).append(i)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for doc in documents:
+        own = shingles(doc.content or "")
+        shared: Counter[int] = Counter(i for gram in own for i in index.get(gram, ()))
+        refs: list[dict[str, Any]] = []
+        seen_documents = {doc.meta.get("document_id")}
+        for i, count in sorted(shared.items(), key=lambda item: -item[1]):
+            other = candidates[i]
+            if other.meta.get("document_id") in seen_documents or count < threshold * min(
+                len(own), len(grams[i])
+            ):
+                continue
+            seen_documents.add(other.meta.get("document_id"))
+            refs.append({k: other.meta.get(k) for k in REFERENCE_FIELDS} | {"passage_id": other.id})
+        out[doc.id] = refs
+    return out

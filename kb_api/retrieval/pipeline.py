@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from haystack import Document, Pipeline
+from haystack.dataclasses import SparseEmbedding
 from haystack_integrations.components.retrievers.qdrant import (
     QdrantEmbeddingRetriever,
     QdrantSparseEmbeddingRetriever,
@@ -76,12 +77,20 @@ def build_query_pipeline(
 
 @dataclass
 class QueryResult:
-    """What a query pipeline run gives: the ranked passages and what the query analysis found."""
+    """What a query pipeline run gives: the ranked passages and what the query analysis found.
+
+    ``documents`` is the final ranking (duplicates folded into ``also_in``); ``fused`` the same passages
+    before grouping (hybrid mode), with the query's sparse vector and RRF weights, from which the search
+    service finds every matching passage.
+    """
 
     documents: list[Document]
     language: str
     lexical_query: str
     query_embedding: list[float] | None
+    fused: list[Document] = field(default_factory=list)
+    sparse_embedding: SparseEmbedding | None = None
+    weights: list[float] | None = None
 
 
 class QueryPipeline:
@@ -97,7 +106,7 @@ class QueryPipeline:
         outputs: set[str] = set()
         if self.mode == "hybrid":
             data |= {"analyzer": {"query": query}, "dense": {"text": query}, "answer_type": {"query": query}}
-            outputs = {"analyzer", "dense"}
+            outputs = {"analyzer", "dense", "sparse", "answer_type"}
         elif self.mode == "dense":
             data["dense"] = {"text": query}
             outputs = {"dense"}
@@ -110,4 +119,7 @@ class QueryPipeline:
             language=analysis.get("language", "nl"),
             lexical_query=analysis.get("lexical_query", query),
             query_embedding=out.get("dense", {}).get("embedding"),
+            fused=list(out.get("answer_type", {}).get("documents", [])),
+            sparse_embedding=out.get("sparse", {}).get("sparse_embedding"),
+            weights=analysis.get("weights"),
         )

@@ -17,12 +17,21 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 @router.post("/search", response_model=SearchResponse, responses=ERRORS)
 def search(body: SearchRequest, service: SearchDep) -> SearchResponse:
-    """Hybrid (dense + Dutch lexical) search with filters; cited passages, facets and notes.
+    """Hybrid (dense + Dutch lexical) search with filters: one page of the matching passages, their total,
+    facet counts of the same passages, and notes.
 
-    ``sort: "date"`` orders the best passages by document date, to follow a topic through policy history.
+    Page with ``offset`` and ``top_k``: every matching passage comes exactly once as ``offset`` walks
+    0, top_k, 2*top_k, ... below ``total``. ``sort: "date"`` shows each page in document date order, to
+    follow a topic through policy history.
     """
-    outcome = service.search(body.query, top_k=body.top_k, filters=body.filters.to_domain(), sort=body.sort)
-    return search_response(body.query, outcome)
+    page = service.matches(
+        body.query,
+        offset=body.offset,
+        limit=body.top_k,
+        filters=body.filters.to_domain(),
+        sort=body.sort,
+    )
+    return search_response(body.query, page)
 
 
 @router.post("/ask", response_model=AskResponse, responses=ERRORS)

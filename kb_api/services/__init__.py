@@ -7,11 +7,19 @@ from dataclasses import dataclass
 from ingest.store import PassageStore
 from kb_api.services.ask import AnswerOutcome, AskService
 from kb_api.services.catalogue import CatalogueService
-from kb_api.services.search import SearchOutcome, SearchService
+from kb_api.services.search import MatchPage, SearchOutcome, SearchService
 from kb_api.services.timing import install_timing_tracer
 from kb_core.settings import Settings
 
-__all__ = ["AnswerOutcome", "AskService", "CatalogueService", "SearchOutcome", "SearchService", "Services"]
+__all__ = [
+    "AnswerOutcome",
+    "AskService",
+    "CatalogueService",
+    "MatchPage",
+    "SearchOutcome",
+    "SearchService",
+    "Services",
+]
 
 
 @dataclass

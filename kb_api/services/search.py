@@ -1,7 +1,17 @@
-"""Search: cited passages for a query with filters, facets and notes (the API, the CLI and the evaluation)."""
+"""Search: cited passages for a query with filters, facets and notes (the API, the CLI and the evaluation).
+
+Two views of one retrieval:
+
+- :meth:`SearchService.search` - the ranking: the best distinct passages (duplicates across documents
+  folded into ``also_in``), which answering and the evaluation read;
+- :meth:`SearchService.matches` - the listing: every passage that matches the query above the relevance
+  floor (:mod:`kb_api.retrieval.matching`), in ranking order, with its total, facet counts of that same set
+  and one page of it. The API's /search, the web pages, the export and ``kb search`` show this.
+"""
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import Counter
@@ -11,27 +21,54 @@ from typing import Any
 from haystack import Document, Pipeline
 
 from ingest.store import PassageStore
-from kb_api.retrieval.pipeline import MODES, Mode, QueryPipeline, build_query_pipeline
+from kb_api.retrieval.grouping import same_text_elsewhere
+from kb_api.retrieval.matching import Match, fetch_passages, find_matches
+from kb_api.retrieval.pipeline import MODES, Mode, QueryPipeline, QueryResult, build_query_pipeline
 from kb_api.services.catalogue import CatalogueService
-from kb_api.services.timing import collect_timings
+from kb_api.services.timing import collect_timings, timed
 from kb_core.domain import FACET_FIELDS, FILTER_FIELDS, SearchFilters, date_int
 from kb_core.errors import InvalidQueryError, Note
 from kb_core.lang.regions import canonical_region
 from kb_core.settings import Settings
 from kb_core.text.analysis import terms
+from kb_core.text.language import ENGLISH_MARKERS
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 @dataclass
 class SearchOutcome:
-    """Ranked passages with facets, notes for the user and where the time went."""
+    """Ranked passages with notes for the user and where the time went."""
 
     results: list[Document]
-    facets: dict[str, dict[str, int]]
     notes: list[Note]
     language: str
     query_terms: list[str]
     timings_ms: dict[str, float]
     query_embedding: list[float] | None = None
+
+
+@dataclass
+class MatchPage:
+    """One page of the passages that match a query, with the total and the facet counts of all of them.
+
+    ``facets[field][value]`` counts the matching passages with that value, so per field the counts and
+    ``missing[field]`` (matching passages without a value, e.g. regional documents have no municipality)
+    add up to ``total``, and selecting a value gives exactly that many matches. ``ranking`` is the
+    relevance ranking of the same retrieval (the best ``answer_top_k`` distinct passages), for an answer.
+    """
+
+    results: list[Document]
+    total: int
+    offset: int
+    limit: int
+    facets: dict[str, dict[str, int]]
+    missing: dict[str, int]
+    notes: list[Note]
+    language: str
+    query_terms: list[str]
+    timings_ms: dict[str, float]
+    ranking: SearchOutcome
 
 
 def clean_query(query: str, max_chars: int) -> str:
@@ -134,40 +171,167 @@ class SearchService:
         sort: str = "relevance",
         mode: Mode = "hybrid",
     ) -> SearchOutcome:
-        """Ranked (or date-ordered) cited passages for a query, with facets and notes."""
+        """The best distinct passages for a query (or those in date order), with notes: what answers read."""
         if mode not in MODES:
             raise InvalidQueryError("unknown_mode", mode=mode)
         query = clean_query(query, self.settings.api.max_query_chars)
         started = time.perf_counter()
         self.catalogue.refresh_if_changed()
         haystack_filters, notes, satisfiable = self.filter_conditions(filters)
-        query_terms = sorted(set(terms(query)))
-        language = "nl"
-        pool: list[Document] = []
-        query_embedding = None
         with collect_timings() as times:
-            if satisfiable:
-                result = self.pipeline(mode).run(
-                    query, haystack_filters, max(top_k, self.settings.search.facet_pool)
-                )
-                pool = result.documents
-                language = result.language
-                query_terms = sorted(set(terms(result.lexical_query)))
-                query_embedding = result.query_embedding
+            result = self._retrieve(query, haystack_filters, top_k, mode) if satisfiable else None
             timings = dict(times)
-        results = pool[:top_k]
+        outcome = self._outcome(query, result, top_k, notes, timings)
         if sort == "date":
-            results = sorted(results, key=lambda d: (d.meta.get("date") or "9999", d.meta.get("position", 0)))
+            outcome.results = by_date(outcome.results)
+        outcome.timings_ms["total"] = (time.perf_counter() - started) * 1000
+        return outcome
+
+    def matches(
+        self,
+        query: str,
+        *,
+        offset: int = 0,
+        limit: int = 10,
+        filters: SearchFilters | None = None,
+        sort: str = "relevance",
+        answer_top_k: int = 10,
+    ) -> MatchPage:
+        """One page (``offset``, ``limit``) of the passages that match ``query`` under ``filters``.
+
+        Order: the passages of the fused ranking first, in its order, then the further matches by their
+        fused vote over the deeper legs. ``sort="date"`` shows each page in date order (a page holds the next
+        ``limit`` passages by relevance). Every matching passage is listed, also when another document has
+        the same text; both name each other in ``also_in``.
+        """
+        query = clean_query(query, self.settings.api.max_query_chars)
+        started = time.perf_counter()
+        self.catalogue.refresh_if_changed()
+        haystack_filters, notes, satisfiable = self.filter_conditions(filters)
+        search = self.settings.search
+        ordered: list[Match] = []
+        page: list[Document] = []
+        with collect_timings() as times:
+            result = self._retrieve(query, haystack_filters, answer_top_k, "hybrid") if satisfiable else None
+            if result is not None and result.query_embedding is not None:
+                with timed(times, "matches"):
+                    found = find_matches(
+                        self.store,
+                        query_embedding=result.query_embedding,
+                        sparse_embedding=result.sparse_embedding,
+                        filters=haystack_filters,
+                        min_similarity=self.match_floor(result.language, query),
+                        limit=search.max_matches,
+                        weights=result.weights,
+                        rrf_k=search.rrf_k,
+                    )
+                    ordered = ranked_matches(result.fused, found)
+                    page = self._page(result.fused, ordered[offset : offset + limit])
+            timings = dict(times)
+        ranking = self._outcome(query, result, answer_top_k, list(notes), dict(timings))
+        if sort == "date":
+            page = by_date(page)
+        if not ordered and not notes:
+            notes.append(Note("no_results"))
+        facets, missing = facets_of([m.meta for m in ordered])
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return MatchPage(
+            results=page,
+            total=len(ordered),
+            offset=offset,
+            limit=limit,
+            facets=facets,
+            missing=missing,
+            notes=notes,
+            language=ranking.language,
+            query_terms=ranking.query_terms,
+            timings_ms=timings,
+            ranking=ranking,
+        )
+
+    def match_floor(self, language: str, query: str) -> float:
+        """The dense similarity from which a passage without shared terms still matches.
+
+        The English floor needs English words in the query, not only the suffixes that tip the language
+        guess: a Dutch keyword such as 'parkeervergunning' or 'samenwerking' is guessed English, and at
+        the English floor it would count most of the corpus.
+        """
+        search = self.settings.search
+        words = {w.lower() for w in _WORD.findall(query)}
+        if language == "en" and words & ENGLISH_MARKERS:
+            return search.match_min_similarity_english
+        return search.match_min_similarity
+
+    def _retrieve(
+        self, query: str, haystack_filters: dict[str, Any] | None, top_k: int, mode: Mode
+    ) -> QueryResult:
+        return self.pipeline(mode).run(
+            query, haystack_filters, max(top_k, self.settings.search.grouping_pool)
+        )
+
+    def _outcome(
+        self,
+        query: str,
+        result: QueryResult | None,
+        top_k: int,
+        notes: list[Note],
+        timings: dict[str, float],
+    ) -> SearchOutcome:
+        """The ranking outcome of a retrieval (none when the filters cannot match)."""
+        if result is None:
+            results: list[Document] = []
+            language, query_terms, embedding = "nl", sorted(set(terms(query))), None
+        else:
+            results = result.documents[:top_k]
+            language, embedding = result.language, result.query_embedding
+            query_terms = sorted(set(terms(result.lexical_query)))
         if not results and not notes:
             notes.append(Note("no_results"))
-        timings["total"] = (time.perf_counter() - started) * 1000
-        return SearchOutcome(results, facets_of(pool), notes, language, query_terms, timings, query_embedding)
+        return SearchOutcome(results, notes, language, query_terms, timings, embedding)
+
+    def _page(self, fused: list[Document], chosen: list[Match]) -> list[Document]:
+        """The passages of one page: text from the fused ranking or the store, ``also_in`` in both directions."""
+        known = {d.id: d for d in fused}
+        stored = fetch_passages(self.store, [m for m in chosen if m.passage_id not in known])
+        page = []
+        for m in chosen:
+            source = known.get(m.passage_id) or stored.get(m.passage_id)
+            if source is None:  # removed between the two reads
+                continue
+            meta = {k: v for k, v in source.meta.items() if k != "also_in"}
+            if m.dense_score is not None:
+                meta["dense_score"] = m.dense_score
+            score = source.score if m.passage_id in known else m.rrf
+            page.append(Document(id=m.passage_id, content=source.content, meta=meta, score=score))
+        twins = same_text_elsewhere(
+            page,
+            [*page, *(d for d in fused if d.id not in {p.id for p in page})],
+            threshold=self.settings.search.duplicate_threshold,
+        )
+        for doc in page:
+            doc.meta["also_in"] = twins.get(doc.id, [])
+        return page
 
 
-def facets_of(pool: list[Document]) -> dict[str, dict[str, int]]:
-    """Counts per value of every facet field among ``pool``."""
+def ranked_matches(fused: list[Document], found: dict[str, Match]) -> list[Match]:
+    """The matches in listing order: those in the fused ranking in its order, then the rest by deep vote."""
+    head = [found[d.id] for d in fused if d.id in found]
+    in_head = {m.passage_id for m in head}
+    tail = sorted((m for pid, m in found.items() if pid not in in_head), key=lambda m: (-m.rrf, m.passage_id))
+    return head + tail
+
+
+def by_date(documents: list[Document]) -> list[Document]:
+    """Passages ordered by document date (undated last), then by their place in the document."""
+    return sorted(documents, key=lambda d: (d.meta.get("date") or "9999", d.meta.get("position", 0)))
+
+
+def facets_of(metas: list[dict[str, Any]]) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    """Counts per value of every facet field among ``metas``, and per field how many have no value."""
     facets: dict[str, dict[str, int]] = {}
+    missing: dict[str, int] = {}
     for f in FACET_FIELDS:
-        counter: Counter[str] = Counter(str(d.meta[f]) for d in pool if d.meta.get(f) is not None)
-        facets[f] = dict(counter.most_common())
-    return facets
+        counter: Counter[str] = Counter(str(m[f]) for m in metas if m.get(f) is not None)
+        facets[f] = dict(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
+        missing[f] = len(metas) - sum(counter.values())
+    return facets, missing
