@@ -39,7 +39,7 @@ def test_a_model_file_round_trips(tmp_path: Any) -> None:
     assert np.allclose(again.unit.probability(rows), default_model().unit.probability(rows), atol=1e-5)
 
 
-def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(embedder: Any) -> None:
+def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list() -> None:
     passage = (
         "Het college heeft het plan besproken met de partners in de regio.\n"
         "We gaan eerst aan de slag met een stevige basisstructuur. Deze bestaat uit:\n"
@@ -47,11 +47,17 @@ def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(embedder: Any
         "- Een goede netwerksamenwerking met Veilig Thuis.\n"
         "Daarna volgt de evaluatie in 2027."
     )
-    result = _ask(embedder, "Waaruit bestaat de basisstructuur?", [passage])
-    assert result["answerable"]
-    quotes = [c["quote"] for c in result["citations"]]
-    assert any("Een goed functionerende meldstructuur." in q and "netwerksamenwerking" in q for q in quotes)
-    assert all(q in " ".join(passage.split()) for q in quotes)
+    doc = Document(id="d#0", content=passage, meta={"document_id": "d"})
+    quotes = {c.unit.text: " ".join(c.quote.split()) for c in candidates_of([doc]) if not c.window}
+    intro = (
+        quotes["Deze bestaat uit:"]
+        if "Deze bestaat uit:" in quotes
+        else quotes["We gaan eerst aan de slag met een stevige basisstructuur."]
+    )
+    assert "Een goed functionerende meldstructuur." in intro and "netwerksamenwerking" in intro
+    assert "evaluatie" not in intro
+    items = [c for c in candidates_of([doc]) if c.unit.text.startswith("- ")]
+    assert items and all(c.lead == "Deze bestaat uit:" for c in items)
 
 
 def test_quotes_have_no_raw_line_breaks_and_offsets_point_into_the_passage(embedder: Any) -> None:

@@ -217,6 +217,16 @@ class ExtractiveAnswerer:
         ``known_terms``: the corpus vocabulary (stems).
         """
         lang: Language = "en" if language == "en" else "nl"
+        if missing_entities:
+            # A name or year the corpus never mentions: nothing can answer (ablation in eval/README.md).
+            question = analyse_question(query, language, query_terms, key_entities(query), missing_entities)
+            empty = Scored(question, [], np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32), np.zeros(0))
+            return {
+                "answer": self._abstention(empty, lang),
+                "answerable": False,
+                "citations": [],
+                "notes": [],
+            }
         scored = self.score(
             query,
             documents,

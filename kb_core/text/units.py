@@ -185,8 +185,9 @@ def is_table_header(line: str) -> bool:
 
 
 def quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
-    """Where the quote of ``unit`` ends: a sentence that ends in ':' or that ends its line just before a list
-    takes the list (up to ``max_words``)."""
+    """Where the quote of ``unit`` ends: a sentence that ends in ':', that ends its line just before a list,
+    or that a short lead-in on its line follows ("… basisstructuur. Deze bestaat uit:") takes the list (up to
+    ``max_words``)."""
     following = sorted(
         (u for u in units if u.passage_rank == unit.passage_rank and u.start >= unit.end),
         key=lambda u: u.start,
@@ -198,7 +199,9 @@ def quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
             break
         is_item = is_list_item(nxt.text)
         intro = last.text.endswith(":") or (is_item and nxt.line > last.line and not is_list_item(last.text))
-        if not (intro or (in_list and is_item)) or words + len(nxt.text.split()) > max_words:
+        # A short lead-in right after the unit ("Deze bestaat uit:") carries the quote on into its list.
+        lead_in_fragment = not in_list and not nxt.scorable and nxt.text.endswith(":") and nxt.line == last.line
+        if not (intro or lead_in_fragment or (in_list and is_item)) or words + len(nxt.text.split()) > max_words:
             break
         in_list = in_list or intro
         end, last, words = nxt.end, nxt, words + len(nxt.text.split())
