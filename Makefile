@@ -49,7 +49,7 @@ bench: install
 	$(BIN)/python -m bench.bench_api
 
 lint: install
-	$(BIN)/ruff check . && $(BIN)/ruff format --check ingest kb_api eval bench corpus tests && $(BIN)/mypy ingest kb_api eval
+	$(BIN)/ruff check . && $(BIN)/ruff format --check ingest kb_api kb_core eval bench corpus tests && $(BIN)/mypy ingest kb_api kb_core eval
 
 clean-store:
 	rm -rf data/qdrant

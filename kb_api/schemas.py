@@ -221,7 +221,12 @@ class Citation(BaseModel):
     region: str | None
     date: str | None
     page: int | None
-    quote: str
+    quote: str = Field(description="The exact source text, on one line")
+    context: str | None = Field(
+        default=None, description="What the quote needs to be read: a list's lead-in, a table's header row"
+    )
+    start: int | None = Field(default=None, description="Offset of the quote in the passage text")
+    end: int | None = Field(default=None, description="End offset of the quote in the passage text")
     also_in: list[DocumentRef] = []
 
 

@@ -182,6 +182,9 @@ class Citation:
     date: str | None
     page: int | None
     quote: str
+    context: str | None = None  # the lead-in of a list item, the header row of a table row
+    start: int | None = None  # where the quote stands in the passage text
+    end: int | None = None
     also_in: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:

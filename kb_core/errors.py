@@ -88,8 +88,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "'{path}' does not exist; with --prune nothing is removed then. Check the path.",
     },
     "prune_no_files": {
-        "nl": "'{path}' bevat geen leesbaar bestand (PDF, TXT, MD); met --prune wordt dan niets verwijderd.",
-        "en": "'{path}' holds no readable file (PDF, TXT, MD); with --prune nothing is removed then.",
+        "nl": "'{path}' bevat geen leesbaar bestand (PDF, DOCX, HTML, TXT, MD); met --prune wordt dan niets verwijderd.",
+        "en": "'{path}' holds no readable file (PDF, DOCX, HTML, TXT, MD); with --prune nothing is removed then.",
     },
     "prune_needs_paths": {
         "nl": "--prune werkt alleen met opgegeven mappen: kb ingest MAP --prune.",

@@ -96,7 +96,7 @@ def test_prune_refuses_sources_that_list_nothing(
     if shape == "missing":
         target.rmdir()
     elif shape == "only unreadable files":
-        (target / "verslag.docx").write_bytes(b"PK\x03\x04")
+        (target / "verslag.pptx").write_bytes(b"PK\x03\x04")
     elif shape == "only hidden files":
         write(target / ".verborgen.txt", note("verborgen"))
     with pytest.raises(PruneRefusedError) as refused:
@@ -167,10 +167,10 @@ def test_an_unsupported_file_claims_no_document_id(
 ) -> None:
     _, _, ingestor = kb
     (tmp_path / "a").mkdir()
-    (tmp_path / "a" / "notitie.docx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "a" / "notitie.pptx").write_bytes(b"PK\x03\x04")
     write(tmp_path / "a" / "notitie.txt", note("de tekstversie"))
     report = ingestor.ingest([tmp_path / "a"])
-    assert report.ingested == ["notitie"] and "unsupported" in reasons(report)["notitie.docx"]
+    assert report.ingested == ["notitie"] and "unsupported" in reasons(report)["notitie.pptx"]
 
 
 def test_files_over_the_size_or_page_limit_fail_with_a_reason(

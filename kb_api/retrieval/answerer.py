@@ -30,6 +30,7 @@ from kb_api.retrieval.answer_features import (
 )
 from kb_api.retrieval.answer_kinds import lower_case_words
 from kb_api.retrieval.answer_model import DEFAULT_MODEL, AnswerModel, default_model
+from kb_core.domain import Citation
 from kb_core.errors import Language, render
 from kb_core.text.units import flat, unit_texts
 
@@ -285,21 +286,21 @@ class ExtractiveAnswerer:
     @staticmethod
     def _citation(number: int, c: Candidate) -> dict[str, Any]:
         meta = c.passage.meta
-        return {
-            "number": number,
-            "document_id": meta.get("document_id"),
-            "passage_id": c.passage.id,
-            "title": meta.get("title"),
-            "municipality": meta.get("municipality"),
-            "region": meta.get("region"),
-            "date": meta.get("date"),
-            "page": meta.get("page"),
-            "quote": flat(c.quote),
-            "context": flat(c.lead) if c.lead else None,
-            "start": c.unit.start,
-            "end": c.quote_end,
-            "also_in": meta.get("also_in", []),
-        }
+        return Citation(
+            number=number,
+            document_id=str(meta.get("document_id")),
+            passage_id=str(c.passage.id),
+            title=meta.get("title"),
+            municipality=meta.get("municipality"),
+            region=meta.get("region"),
+            date=meta.get("date"),
+            page=meta.get("page"),
+            quote=flat(c.quote),
+            context=flat(c.lead) if c.lead else None,
+            start=c.unit.start,
+            end=c.quote_end,
+            also_in=list(meta.get("also_in", [])),
+        ).to_dict()
 
     @staticmethod
     def _abstention(scored: Scored, language: Language) -> str:

@@ -200,8 +200,13 @@ def quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
         is_item = is_list_item(nxt.text)
         intro = last.text.endswith(":") or (is_item and nxt.line > last.line and not is_list_item(last.text))
         # A short lead-in right after the unit ("Deze bestaat uit:") carries the quote on into its list.
-        lead_in_fragment = not in_list and not nxt.scorable and nxt.text.endswith(":") and nxt.line == last.line
-        if not (intro or lead_in_fragment or (in_list and is_item)) or words + len(nxt.text.split()) > max_words:
+        lead_in_fragment = (
+            not in_list and not nxt.scorable and nxt.text.endswith(":") and nxt.line == last.line
+        )
+        if (
+            not (intro or lead_in_fragment or (in_list and is_item))
+            or words + len(nxt.text.split()) > max_words
+        ):
             break
         in_list = in_list or intro
         end, last, words = nxt.end, nxt, words + len(nxt.text.split())
