@@ -165,6 +165,7 @@ class TestWriting:
     def test_write_count_and_catalogue(self, store: QdrantStoreBase, corpus: Corpus) -> None:
         corpus.write(store)
         assert store.count() == corpus.passage_count
+        assert store.document_count() == len(corpus.docs)
         docs = store.documents()
         assert sorted(docs) == [r.document_id for r, _ in corpus.docs]
         record, _ = corpus.docs[3]

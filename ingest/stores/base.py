@@ -144,6 +144,10 @@ class PassageStore(Protocol):
         """Number of passages (matching the filter)."""
         ...
 
+    def document_count(self) -> int:
+        """Number of document records (the catalogue's size), without reading them."""
+        ...
+
     def facet(self, field: str, flt: StoreFilter | None = None, limit: int = 100) -> dict[str, int]:
         """Passage counts per value of an indexed field, most frequent first."""
         ...
@@ -445,6 +449,11 @@ class QdrantStoreBase(ABC):
         """Number of passages matching the filter (payload index, exact)."""
         self._check_open()
         return self._count(PASSAGES, self.conditions(flt))
+
+    def document_count(self) -> int:
+        """Number of document records (a record whose first write was interrupted included)."""
+        self._check_open()
+        return self._count(DOCUMENTS, [])
 
     def facet(self, field: str, flt: StoreFilter | None = None, limit: int = 100) -> dict[str, int]:
         """Passage counts per value of an indexed field, most frequent first (ties by value)."""
