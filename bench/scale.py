@@ -59,7 +59,7 @@ from ingest.stores.migrate import PASSAGE_LEVEL_KEYS, migrate_local_store
 
 SEED = 13
 NOISE = 0.025  # per dimension: cosine(original, noisy) is about 1 / sqrt(1 + 384 * 0.025**2) = 0.90
-EF_GRID = (32, 64, 128, 256, 400)
+EF_GRID = (64, 96, 128, 192, 256)
 AGREEMENT_TARGET = 0.97
 FILTER_REGION = "Noordoost-Brabant"
 DOC_TYPES = ("raadsinformatiebrief", "raadsmemo", "koersplan", "regiovisie", "toezeggingenlijst", "memo")
@@ -242,7 +242,7 @@ def synthetic_documents(
 
 def build_store(folder: Path, size: int, real: list[Real]) -> dict[str, Any]:
     """The synthetic store of ``size`` passages at ``folder`` (reused when it is already there)."""
-    spec = {"size": size, "seed": SEED, "noise": NOISE, "real": len(real), "version": 2}
+    spec = {"size": size, "seed": SEED, "noise": NOISE, "real": len(real), "version": 3}
     marker = folder / "scale.json"
     if marker.is_file() and json.loads(marker.read_text())["spec"] == spec:
         built = json.loads(marker.read_text())
@@ -472,8 +472,14 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
         }
         print(f"  {report.summary()}")
 
-    print("  embedding the gold questions (one torch thread) ...")
-    all_queries = query_vectors(None)
+    cached = work / "queries-all.json"
+    if cached.is_file() and json.loads(cached.read_text())["source"] == QUESTIONS.read_text(encoding="utf-8"):
+        all_queries = json.loads(cached.read_text())["queries"]
+    else:
+        print("  embedding the gold questions (one torch thread) ...")
+        all_queries = query_vectors(None)
+        payload = {"source": QUESTIONS.read_text(encoding="utf-8"), "queries": all_queries}
+        cached.write_text(json.dumps(payload))
     loop_queries = all_queries[: args.queries]
     queries_file = work / "queries.json"
     queries_file.write_text(json.dumps(loop_queries[:10]))

@@ -571,6 +571,20 @@ class TestMigration:
         finally:
             store.close()
 
+    def test_a_migration_stopped_between_the_renames_is_completed(
+        self, tmp_path: Path, corpus: Corpus
+    ) -> None:
+        path = tmp_path / "qdrant"
+        old_docs = build_old_store(path, corpus)
+        migrate_local_store(path)
+        path.rename(tmp_path / "qdrant.migrating")  # as if the process died before the second rename
+        store = open_passage_store(path)
+        try:
+            assert store.count() == len(old_docs)
+        finally:
+            store.close()
+        assert not (tmp_path / "qdrant.migrating").exists()
+
     def test_a_busy_old_store_is_left_alone(self, tmp_path: Path, corpus: Corpus) -> None:
         path = tmp_path / "qdrant"
         build_old_store(path, corpus)

@@ -27,6 +27,7 @@ from ingest.stores.migrate import (
     Analyse,
     MigrationReport,
     build_catalogue,
+    finish_interrupted_migration,
     is_old_local_store,
     migrate_local_store,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "StoredPassage",
     "UnitRecord",
     "build_catalogue",
+    "finish_interrupted_migration",
     "is_old_local_store",
     "migrate_local_store",
     "open_passage_store",
@@ -95,6 +97,7 @@ def open_passage_store(
     from ingest.stores.edge import EdgePassageStore
 
     folder = Path(path)
+    finish_interrupted_migration(folder)
     if is_old_local_store(folder):
         if not migrate:
             raise StoreUnavailableError(

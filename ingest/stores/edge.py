@@ -41,8 +41,13 @@ from ingest.stores.base import (
     DEFAULT_INTEGER_FIELDS,
     DEFAULT_KEYWORD_FIELDS,
     DENSE_VECTOR,
+    FULL_SCAN_THRESHOLD_KB,
+    HNSW_EF_CONSTRUCT,
+    HNSW_M,
     KINDS,
+    OVERSAMPLING,
     PASSAGES,
+    QUANTILE,
     SPARSE_VECTOR,
     UNITS,
     Condition,
@@ -56,9 +61,6 @@ logger = logging.getLogger(__name__)
 STORE_FORMAT = "via-kennisbank-store"
 STORE_VERSION = 1
 MARKER_FILE = "store.json"
-HNSW_M = 16
-HNSW_EF_CONSTRUCT = 100
-FULL_SCAN_THRESHOLD_KB = 10_000
 SCROLL_PAGE = 1024
 
 T = TypeVar("T")
@@ -146,6 +148,9 @@ class EdgePassageStore(QdrantStoreBase):
                 sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
                 hnsw_config=qe.HnswIndexConfig(
                     m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, full_scan_threshold=FULL_SCAN_THRESHOLD_KB
+                ),
+                quantization_config=qe.ScalarQuantizationConfig(
+                    type=qe.ScalarType.Int8, quantile=QUANTILE, memory=qe.Memory.Pinned
                 ),
                 **common,
             )
@@ -301,7 +306,11 @@ class EdgePassageStore(QdrantStoreBase):
         rrf_k: int,
     ) -> list[Hit]:
         flt = self._filter(conditions)
-        params = qe.SearchParams(hnsw_ef=self.hnsw_ef, exact=self.exact)
+        params = qe.SearchParams(
+            hnsw_ef=self.hnsw_ef,
+            exact=self.exact,
+            quantization=qe.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING),
+        )
         legs: list[tuple[Any, Any]] = []  # (query, params), sparse first
         if sparse is not None:
             vector = qe.SparseVector(indices=list(sparse[0]), values=list(sparse[1]))

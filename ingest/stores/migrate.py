@@ -36,7 +36,7 @@ from ingest.stores.base import (
     StoreUnavailableError,
     point_id,
 )
-from ingest.stores.edge import EdgePassageStore
+from ingest.stores.edge import EdgePassageStore, is_embedded_store
 
 logger = logging.getLogger(__name__)
 
@@ -141,6 +141,22 @@ def migrate_local_store(
     report.seconds = time.perf_counter() - started
     logger.warning("%s", report.summary())
     return report
+
+
+def finish_interrupted_migration(path: str | Path) -> bool:
+    """Complete a migration that stopped between its two renames; True if there was one to complete.
+
+    The new store is renamed into place only after it was checked, so a complete ``<name>.migrating``
+    next to ``<name>.old-localmode`` and no ``<name>`` is a finished copy.
+    """
+    path = Path(path)
+    target = path.with_name(path.name + ".migrating")
+    backup = path.with_name(path.name + BACKUP_SUFFIX)
+    if path.exists() or not is_embedded_store(target) or not is_old_local_store(backup):
+        return False
+    target.rename(path)
+    logger.warning("Completed the interrupted migration of %s (the old store is kept at %s)", path, backup)
+    return True
 
 
 def build_catalogue(store: QdrantStoreBase, *, analyse: Analyse | None = None) -> MigrationReport:

@@ -1,9 +1,9 @@
 """The passage store on a Qdrant server or cluster (``QDRANT_URL``), through qdrant-client.
 
 Same schema and queries as the embedded store: three collections ``<prefix>_passages`` (dense ``text-dense``
-on HNSW m 16 / ef_construct 100, sparse ``text-sparse`` with the IDF modifier, keyword and integer payload
-indexes on ``meta.<field>``), ``<prefix>_units`` (no graph: m 0) and ``<prefix>_documents`` (no vectors),
-payload in RAM. ``<prefix>_passages`` has the layout qdrant-haystack gave today's collection
+on HNSW m 32 / ef_construct 200 over int8-quantised vectors with rescoring, sparse ``text-sparse`` with the
+IDF modifier, keyword and integer payload indexes on ``meta.<field>``), ``<prefix>_units`` (no graph: m 0)
+and ``<prefix>_documents`` (no vectors), payload in RAM. ``<prefix>_passages`` has the layout qdrant-haystack gave today's collection
 ``via_passages`` (vector names, payload, point ids), so an existing server collection is used as it is and
 only needs its catalogue (``ingest.stores.migrate.build_catalogue``).
 
@@ -29,8 +29,13 @@ from ingest.stores.base import (
     DEFAULT_KEYWORD_FIELDS,
     DENSE_VECTOR,
     DOCUMENTS,
+    FULL_SCAN_THRESHOLD_KB,
+    HNSW_EF_CONSTRUCT,
+    HNSW_M,
     KINDS,
+    OVERSAMPLING,
     PASSAGES,
+    QUANTILE,
     SPARSE_VECTOR,
     UNITS,
     Condition,
@@ -103,12 +108,18 @@ class ServerPassageStore(QdrantStoreBase):
         names = {c.name for c in self._call("list collections", lambda: client.get_collections().collections)}
         self._existed = self.collections[PASSAGES] in names
         self.catalogue_existed = self.collections[DOCUMENTS] in names
-        hnsw = qm.HnswConfigDiff(m=16, ef_construct=100, full_scan_threshold=10_000)
+        hnsw = qm.HnswConfigDiff(
+            m=HNSW_M, ef_construct=HNSW_EF_CONSTRUCT, full_scan_threshold=FULL_SCAN_THRESHOLD_KB
+        )
+        int8 = qm.ScalarQuantization(
+            scalar=qm.ScalarQuantizationConfig(type=qm.ScalarType.INT8, quantile=QUANTILE, always_ram=True)
+        )
         specs: dict[str, dict[str, Any]] = {
             PASSAGES: {
                 "vectors_config": {DENSE_VECTOR: qm.VectorParams(size=self.dim, distance=qm.Distance.COSINE)},
                 "sparse_vectors_config": {SPARSE_VECTOR: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
                 "hnsw_config": hnsw,
+                "quantization_config": int8,
             },
             UNITS: {
                 "vectors_config": {DENSE_VECTOR: qm.VectorParams(size=self.dim, distance=qm.Distance.COSINE)},
@@ -291,7 +302,15 @@ class ServerPassageStore(QdrantStoreBase):
     ) -> list[Hit]:
         flt = self._filter(conditions)
         # In-process mode always searches exactly and warns about search params.
-        params = None if self._local else qm.SearchParams(hnsw_ef=self.hnsw_ef, exact=self.exact)
+        params = (
+            None
+            if self._local
+            else qm.SearchParams(
+                hnsw_ef=self.hnsw_ef,
+                exact=self.exact,
+                quantization=qm.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING),
+            )
+        )
         legs: list[tuple[Any, str, Any]] = []  # (query, using, params), sparse first
         if sparse is not None:
             vector = qm.SparseVector(indices=list(sparse[0]), values=list(sparse[1]))
