@@ -470,7 +470,6 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
             "documents": report.documents,
             "seconds": round(report.seconds, 2),
         }
-        print(f"  {report.summary()}")
 
     cached = work / "queries-all.json"
     if cached.is_file() and json.loads(cached.read_text())["source"] == QUESTIONS.read_text(encoding="utf-8"):

@@ -298,9 +298,12 @@ class QdrantStoreBase(ABC):
     ) -> list[Hit]:
         """Every point matching the conditions (through an index, never the whole collection on a request)."""
 
+    # Counts and facets without a filter come from the engine's bookkeeping (point count, payload index
+    # value counts): qdrant's "approximate" mode, which gave exactly the exact figures on the 100k store, also
+    # after deletions, at 0.1 ms / 2 ms instead of 10 ms / 18 ms. With a filter they are exact.
     @abstractmethod
     def _count(self, kind: str, conditions: Sequence[Condition]) -> int:
-        """Exact number of points matching the conditions."""
+        """Number of points matching the conditions."""
 
     @abstractmethod
     def _facet(self, key: str, conditions: Sequence[Condition], limit: int) -> list[tuple[Any, int]]:

@@ -286,11 +286,12 @@ class EdgePassageStore(QdrantStoreBase):
                 return hits
 
     def _count(self, kind: str, conditions: Sequence[Condition]) -> int:
-        request = qe.CountRequest(exact=True, filter=self._filter(conditions))
+        request = qe.CountRequest(exact=bool(conditions), filter=self._filter(conditions))
         return int(self._call(f"count {kind}", lambda: self._shards[kind].count(request)))
 
     def _facet(self, key: str, conditions: Sequence[Condition], limit: int) -> list[tuple[Any, int]]:
-        request = qe.FacetRequest(key=key, limit=limit, exact=True, filter=self._filter(conditions))
+        flt = self._filter(conditions)
+        request = qe.FacetRequest(key=key, limit=limit, exact=bool(conditions), filter=flt)
         response = self._call(f"facet {key}", lambda: self._shards[PASSAGES].facet(request))
         return [(hit.value, int(hit.count)) for hit in response]
 

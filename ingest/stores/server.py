@@ -275,7 +275,8 @@ class ServerPassageStore(QdrantStoreBase):
     def _count(self, kind: str, conditions: Sequence[Condition]) -> int:
         flt = self._filter(conditions)
         result = self._call(
-            f"count {kind}", lambda: self._client.count(self.collections[kind], count_filter=flt, exact=True)
+            f"count {kind}",
+            lambda: self._client.count(self.collections[kind], count_filter=flt, exact=bool(conditions)),
         )
         return int(result.count)
 
@@ -284,7 +285,7 @@ class ServerPassageStore(QdrantStoreBase):
         result = self._call(
             f"facet {key}",
             lambda: self._client.facet(
-                self.collections[PASSAGES], key=key, facet_filter=flt, limit=limit, exact=True
+                self.collections[PASSAGES], key=key, facet_filter=flt, limit=limit, exact=bool(conditions)
             ),
         )
         return [(hit.value, int(hit.count)) for hit in result.hits]
