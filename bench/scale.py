@@ -12,7 +12,7 @@
    document by document through ``write_document``, then ``optimize()`` (HNSW).
 3. **Search width.** On the largest store, top-10 agreement of HNSW with exact search for several
    ``hnsw_ef``, with and without a region filter, over every gold question; the smallest width reaching
-   0.97 in both is used below.
+   0.97 in both, with a margin of 0.01 for build-to-build variation, is used below.
 4. **Per size, in a fresh child process:** time to open the store, resident memory, a /health-style call.
 5. **Interleaved latency loop** in this process, all stores open: per question, every size in a shuffled
    order, a hybrid query (weighted RRF of sparse and dense prefetch, 50 candidates each) without and with
@@ -61,6 +61,8 @@ SEED = 13
 NOISE = 0.025  # per dimension: cosine(original, noisy) is about 1 / sqrt(1 + 384 * 0.025**2) = 0.90
 EF_GRID = (64, 96, 128, 192, 256)
 AGREEMENT_TARGET = 0.97
+# The graph build is parallel and not deterministic: the chosen width must clear the target by this much.
+AGREEMENT_MARGIN = 0.01
 FILTER_REGION = "Noordoost-Brabant"
 DOC_TYPES = ("raadsinformatiebrief", "raadsmemo", "koersplan", "regiovisie", "toezeggingenlijst", "memo")
 QUESTIONS = REPO_ROOT / "eval" / "gold" / "questions.jsonl"
@@ -324,12 +326,13 @@ def probe(folder: Path, queries_file: Path, hnsw_ef: int) -> dict[str, Any]:
         store.hybrid(
             q["dense"], q["indices"], q["values"], flt=StoreFilter(keywords={"region": [FILTER_REGION]})
         )
+    queried = rss_mb()
     store.close()
     return {
         "open_s": round(open_s, 3),
         "rss_base_mb": round(before, 1),
         "rss_open_mb": round(opened, 1),
-        "rss_queried_mb": round(rss_mb(), 1),
+        "rss_queried_mb": round(queried, 1),
         "first_health_ms": round(first_health_ms, 2),
     }
 
@@ -513,11 +516,13 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
     good = [
         ef
         for ef, r in sorted(ef_results.items())
-        if min(r["unfiltered"]["dense_top10"], r["filtered"]["dense_top10"]) >= AGREEMENT_TARGET
+        if min(r["unfiltered"]["dense_top10"], r["filtered"]["dense_top10"])
+        >= AGREEMENT_TARGET + AGREEMENT_MARGIN
     ]
     chosen = good[0] if good else max(ef_results)
     print(
-        f"  chosen hnsw_ef: {chosen} (smallest with top-10 agreement >= {AGREEMENT_TARGET} with and without filter)"
+        f"  chosen hnsw_ef: {chosen} (smallest with top-10 agreement >= {AGREEMENT_TARGET} + {AGREEMENT_MARGIN} "
+        "with and without filter)"
     )
 
     # 4. Open time, memory, first health call: fresh child per size.
@@ -614,7 +619,7 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
     }
     print()
     header = (
-        f"{'passages':>9} {'open s':>7} {'RSS MB':>7} {'disk MB':>8} {'hybrid p50/p95 ms':>18} "
+        f"{'passages':>9} {'open s':>7} {'RSS MB':>10} {'disk MB':>8} {'hybrid p50/p95 ms':>18} "
         f"{'filtered p50/p95':>17} {'ratio p95':>10} {'health p95':>10} {'doc facet':>9} {'write doc':>9}"
     )
     print(header)
@@ -623,16 +628,19 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
         h, f = s["hybrid_ms"]["unfiltered"], s["hybrid_ms"]["filtered"]
         r = ratios[str(size)]
         print(
-            f"{size:>9} {s['open_s']:>7.2f} {s['rss_queried_mb'] - s['rss_base_mb']:>7.0f} {s['disk_mb']:>8.1f} "
+            f"{size:>9} {s['open_s']:>7.2f} "
+            f"{s['rss_open_mb'] - s['rss_base_mb']:>4.0f}/{s['rss_queried_mb'] - s['rss_base_mb']:<5.0f} "
+            f"{s['disk_mb']:>8.1f} "
             f"{h['p50']:>8.2f} / {h['p95']:>6.2f} {f['p50']:>8.2f} / {f['p95']:>6.2f} "
             f"{r['unfiltered']:>4.2f}/{r['filtered']:<4.2f} {s['health_ms']['p95']:>9.2f} "
             f"{s['document_facet_ms']:>9.1f} {s['write_30_passage_doc_ms']:>9.1f}"
         )
-    print("  (RSS: growth of a fresh process by opening the store and running 20 queries; times in ms)")
+    print("  (RSS: growth of a fresh process by opening the store / after 20 queries; times in ms)")
     return {
         "sizes": sizes,
         "hnsw_ef": chosen,
         "agreement_target": AGREEMENT_TARGET,
+        "agreement_margin": AGREEMENT_MARGIN,
         "ef_grid": {str(k): v for k, v in ef_results.items()},
         "agreement_at_chosen_ef": {str(k): v for k, v in agreement_at_chosen.items()},
         "per_size": per_size,
