@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from bench import REPO_ROOT, busy_warning, loadavg, machine_info, write_json
-from ingest.stores.base import DocumentRecord, PassageRecord, StoreFilter
+from ingest.stores.base import DEFAULT_HNSW_EF, DocumentRecord, PassageRecord, StoreFilter
 from ingest.stores.edge import EdgePassageStore
 from ingest.stores.migrate import PASSAGE_LEVEL_KEYS, migrate_local_store
 
@@ -277,6 +277,7 @@ def build_store(folder: Path, size: int, real: list[Real]) -> dict[str, Any]:
         "write_s": round(write_s, 1),
         "optimize_s": round(optimize_s, 1),
         "segments": segments,
+        "disk_mb_built": round(disk_usage(folder) / 2**20, 1),
     }
     marker.write_text(json.dumps(built, indent=2))
     print(
@@ -421,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ef-grid", default=",".join(map(str, EF_GRID)), help="hnsw_ef values to measure")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--queries-file", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--hnsw-ef", type=int, default=128, help=argparse.SUPPRESS)
+    parser.add_argument("--hnsw-ef", type=int, default=DEFAULT_HNSW_EF, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.probe:
         print(json.dumps(probe(args.probe, args.queries_file, args.hnsw_ef)))
