@@ -2,9 +2,8 @@
 
     python -m bench.scale --sizes 159,2000,20000,100000 [--json FILE] [--work DIR] [--old-store PATH]
 
-1. **Real passages.** Today's ingestion (``ingest.service.Ingestor`` into ``ingest.store.opened_store``,
-   qdrant-client local mode) runs over the corpus into a temporary folder, or ``--old-store`` names such a
-   folder. That old store is migrated (``ingest.stores.migrate``) into the store of the real size.
+1. **Real passages.** The indexing pipeline embeds the corpus and qdrant-haystack writes the passages in the
+   old layout (qdrant-client local mode) into a temporary folder, or ``--old-store`` names such a folder. That old store is migrated (``ingest.stores.migrate``) into the store of the real size.
 2. **Synthetic stores**, one per larger size, seeded: the real documents, then synthetic documents of
    10-60 passages, each modelled on a real document (its passages in order, dense vector + Gaussian noise,
    cosine about 0.9 to the original; sparse terms kept with p 0.85 and weights jittered), with metadata
@@ -84,20 +83,38 @@ class Real:
 
 
 def ingest_old_store(folder: Path) -> None:
-    """Today's ingestion of the corpus into an old-format store (qdrant-client local mode) at ``folder``."""
-    from ingest.service import Ingestor, default_sources
-    from ingest.store import opened_store
-    from kb_api.config import Settings
+    """An old-format store (qdrant-client local mode) of the corpus at ``folder``, written by qdrant-haystack's
+    QdrantDocumentStore from the passages today's indexing pipeline embeds (nothing of today's store layer)."""
+    from haystack.document_stores.types import DuplicatePolicy
+    from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
+
+    from ingest.pipeline import build_indexing_pipeline
+    from ingest.service import default_sources
+    from kb_core.domain import KEYWORD_FIELDS, RANGE_FIELDS
+    from kb_core.settings import Settings
 
     settings = Settings(qdrant_path=folder, qdrant_url=None)
     started = time.perf_counter()
-    with opened_store(settings) as store:
-        report = Ingestor(settings, store, progress=False).ingest(default_sources(settings))
-    print(
-        f"  ingested the corpus with today's code: {report.summary()} ({time.perf_counter() - started:.0f} s)"
+    pipe = build_indexing_pipeline(settings, None, progress_bar=False, write=False)
+    passages = pipe.run({"reader": {"sources": default_sources(settings)}})["sparse"]["documents"]
+    indexes = [{"field_name": f"meta.{f}", "field_schema": "keyword"} for f in KEYWORD_FIELDS]
+    indexes += [{"field_name": f"meta.{f}", "field_schema": "integer"} for f in RANGE_FIELDS]
+    old = QdrantDocumentStore(
+        path=str(folder),
+        index="via_passages",
+        embedding_dim=settings.model.embedding_dim,
+        use_sparse_embeddings=True,
+        sparse_idf=True,
+        similarity="cosine",
+        progress_bar=False,
+        payload_fields_to_index=indexes,
     )
-    if not report.ok:
-        raise SystemExit(f"ingestion failed: {report.failed}")
+    old.write_documents(passages, policy=DuplicatePolicy.OVERWRITE)
+    if old._client is not None:
+        old._client.close()
+    print(
+        f"  wrote {len(passages)} passages of the corpus in the old layout ({time.perf_counter() - started:.0f} s)"
+    )
 
 
 def read_old_store(folder: Path, collection: str = "via_passages") -> list[Real]:
@@ -140,7 +157,7 @@ def query_vectors(limit: int | None) -> list[dict[str, Any]]:
 
     from ingest.embedder import text_embedder
     from ingest.sparse import query_sparse_vector
-    from kb_api.config import Settings
+    from kb_core.settings import Settings
 
     torch.set_num_threads(1)
     questions = [json.loads(line)["question"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines()]

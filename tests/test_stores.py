@@ -611,3 +611,45 @@ class TestMigration:
             assert build_catalogue(store).documents == 0
         finally:
             store.close()
+
+
+class TestMigrateCommand:
+    """``kb migrate``: migrates the store the settings name, refuses a folder that holds no old store."""
+
+    @pytest.fixture
+    def env(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+        from kb_core.settings import get_settings
+
+        path = tmp_path / "qdrant"
+        monkeypatch.setenv("KB_QDRANT_PATH", str(path))
+        monkeypatch.delenv("QDRANT_URL", raising=False)
+        monkeypatch.delenv("KB_QDRANT_URL", raising=False)
+        get_settings.cache_clear()
+        yield path
+        get_settings.cache_clear()
+
+    def test_migrates_the_old_store(self, env: Path, corpus: Corpus) -> None:
+        from typer.testing import CliRunner
+
+        from kb_api.cli import app
+
+        old_docs = build_old_store(env, corpus)
+        result = CliRunner().invoke(app, ["migrate"])
+        assert result.exit_code == 0, result.output
+        assert f"migrated {len(old_docs)} passages of {len(corpus.docs)} documents" in result.output
+        assert not is_old_local_store(env) and is_old_local_store(env.with_name("qdrant.old-localmode"))
+        with EdgePassageStore(env) as store:
+            assert store.count() == len(old_docs)
+            assert all(r.vocabulary for r in store.documents().values())  # analysed as ingestion would
+
+    def test_refuses_a_folder_without_an_old_store(self, env: Path) -> None:
+        from typer.testing import CliRunner
+
+        from kb_api.cli import app
+
+        env.mkdir()
+        (env / "notes.txt").write_text("mine", encoding="utf-8")
+        result = CliRunner().invoke(app, ["migrate"])
+        assert result.exit_code == 2
+        assert "no store of the old local mode" in " ".join(result.output.split())
+        assert (env / "notes.txt").read_text(encoding="utf-8") == "mine" and not (env / "store.json").exists()

@@ -23,6 +23,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+# The domain error (HTTP 503, CLI message): the store cannot be opened, read or written.
+from kb_core.errors import StoreUnavailableError
+
 # qdrant-haystack's namespace (``haystack_integrations.document_stores.qdrant.converters.UUID_NAMESPACE``):
 # a passage keeps the point id it had in a store written by today's ``ingest/store.py``.
 POINT_ID_NAMESPACE = uuid.UUID("3896d314-1e95-4a3a-b45a-945f9f0b541d")
@@ -56,10 +59,6 @@ KINDS = (PASSAGES, UNITS, DOCUMENTS)
 
 # Payload keys of a document record that only the store reads (excluded when the catalogue is read).
 _ID_LISTS = ("passage_ids", "unit_ids")
-
-
-class StoreUnavailableError(RuntimeError):
-    """The store cannot be opened, read or written (folder in use by another process, server down, ...)."""
 
 
 def point_id(key: str) -> str:
@@ -209,6 +208,10 @@ class PassageStore(Protocol):
 
     def optimize(self) -> None:
         """Build pending indexes (HNSW) after a batch of writes; a no-op where the engine does it itself."""
+        ...
+
+    def inconsistent_documents(self) -> list[str]:
+        """Documents left half-written by an interrupted write (to re-ingest or delete)."""
         ...
 
     def close(self) -> None:
