@@ -45,10 +45,10 @@ from bench import busy_warning, loadavg, machine_info, write_json
 from ingest.embedder import document_embedder
 from ingest.pipeline import build_indexing_pipeline
 from ingest.service import Ingestor, collect_files, default_sources
-from ingest.store import count_passages, opened_store
+from ingest.store import opened_store
 from kb_core.settings import Settings
 
-STAGES = ("parse", "dense", "sparse", "write")
+STAGES = ("parse", "dense", "sparse", "units", "write")
 STAGE_LABELS = {
     "parse": "parsing (read + metadata + clean + split)",
     "dense": "dense embedding",
@@ -100,8 +100,8 @@ def run_stages(settings: Settings, files: list[Path]) -> dict[str, Any]:
     cpu = dict.fromkeys(STAGES, 0.0)
     documents = pages = written = 0
     with opened_store(settings) as store:
-        # Opening the embedded store (and creating the collection) is set-up, not ingestion.
-        count_passages(store)
+        # Opening the embedded store (and creating its collections) is set-up, not ingestion.
+        store.count()
         comps = pipeline_components(settings, store)
         total = Clock()
         clock = Clock()
@@ -118,6 +118,8 @@ def run_stages(settings: Settings, files: list[Path]) -> dict[str, Any]:
             laps["dense"] = clock.lap()
             embedded = comps["sparse"].run(documents=embedded)["documents"]
             laps["sparse"] = clock.lap()
+            embedded = comps["units"].run(documents=embedded)["documents"]
+            laps["units"] = clock.lap()
             written += comps["writer"].run(documents=embedded)["documents_written"]
             laps["write"] = clock.lap()
             for stage, (w, c) in laps.items():
@@ -126,7 +128,7 @@ def run_stages(settings: Settings, files: list[Path]) -> dict[str, Any]:
             documents += len(read["documents"])
             pages += sum(d.meta.get("page_count", 0) for d in read["documents"])
         seconds, cpu_seconds = total.lap()
-        stored = count_passages(store)
+        stored = store.count()
     if stored != written:
         raise SystemExit(f"the store holds {stored} passages, {written} were written")
     return {
@@ -173,7 +175,7 @@ def run_embedder_alone(embedder: Any, passages: list[Document]) -> dict[str, Any
 def run_end_to_end(settings: Settings, files: list[Path]) -> dict[str, Any]:
     """The product path: Ingestor.ingest() into a fresh store (pipeline warmed before timing)."""
     with opened_store(settings) as store:
-        count_passages(store)
+        store.count()
         ingestor = Ingestor(settings, store, progress=False)
         # Pipeline.run() would warm up lazily on the first file; do it now so no model load is timed.
         ingestor._pipeline.warm_up()

@@ -18,7 +18,7 @@ from rich.table import Table
 from eval.gold import load_gold
 from eval.runner import Ranked, _fresh_store_settings, _judged_id, _metrics, build_qrels
 from ingest.service import Ingestor, default_sources
-from ingest.store import build_document_store, close_store, iter_passages
+from ingest.store import iter_passages, open_passage_store
 from kb_api.retrieval.query_analyzer import QueryAnalyzer
 from kb_api.services import Services
 from kb_core.settings import Settings, get_settings
@@ -63,7 +63,7 @@ def _row(table: Table, label: str, scores: dict[str, dict[str, float]]) -> None:
 
 def _service(settings: Settings, folder: Path) -> Services:
     variant = _fresh_store_settings(settings, folder)
-    store = build_document_store(variant)
+    store = open_passage_store(variant)
     Ingestor(variant, store, progress=False).ingest(default_sources(variant))
     service = Services.build(variant, store)
     service.warm_up()
@@ -87,7 +87,7 @@ def main() -> None:
             for i, (label, update) in enumerate(SPLITTING):
                 service = _service(settings.with_changes(ingest=update), Path(tmp) / f"s{i}")
                 _row(table, label, _scores(service, args.gold))
-                close_store(service.store)
+                service.store.close()
         if args.only != "splitting":
             service = _service(settings, Path(tmp) / "fusion")
             analyzer = service.search.haystack_pipeline.get_component("analyzer")
@@ -95,7 +95,7 @@ def main() -> None:
             for label, dutch, english in FUSION:
                 analyzer.dutch_weights, analyzer.english_weights = dutch, english
                 _row(table, label, _scores(service, args.gold))
-            close_store(service.store)
+            service.store.close()
     Console(width=200).print(table)
 
 

@@ -1,9 +1,8 @@
-"""The indexing Pipeline: read -> metadata -> clean -> split -> dense embed -> sparse embed -> write."""
+"""The indexing Pipeline: read -> metadata -> clean -> split -> dense embed -> sparse embed -> units -> write."""
 
 from __future__ import annotations
 
 from haystack import Pipeline
-from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from ingest.cleaning import TextCleaner
 from ingest.embedder import document_embedder
@@ -11,14 +10,17 @@ from ingest.metadata import MetadataEnricher
 from ingest.readers import SourceReader
 from ingest.sparse import DutchSparseDocumentEmbedder
 from ingest.splitting import StructureSplitter
+from ingest.stores import PassageStore
+from ingest.unit_embedder import UnitEmbedder
 from ingest.writer import PassageWriter
 from kb_core.settings import Settings
 
 
 def build_indexing_pipeline(
-    settings: Settings, store: QdrantDocumentStore, *, progress_bar: bool = True, write: bool = True
+    settings: Settings, store: PassageStore | None, *, progress_bar: bool = True, write: bool = True
 ) -> Pipeline:
-    """Build (not run) the indexing pipeline for the settings; ``write=False`` stops after embedding."""
+    """Build (not run) the indexing pipeline for the settings; ``write=False`` stops after the sparse
+    embedding (no answer units, nothing written)."""
     pipe = Pipeline()
     pipe.add_component(
         "reader",
@@ -40,6 +42,10 @@ def build_indexing_pipeline(
     pipe.connect("splitter.documents", "dense.documents")
     pipe.connect("dense.documents", "sparse.documents")
     if write:
-        pipe.add_component("writer", PassageWriter(document_store=store))
-        pipe.connect("sparse.documents", "writer.documents")
+        if store is None:
+            raise ValueError("a store is needed to write")
+        pipe.add_component("units", UnitEmbedder.from_settings(settings))
+        pipe.add_component("writer", PassageWriter(store=store))
+        pipe.connect("sparse.documents", "units.documents")
+        pipe.connect("units.documents", "writer.documents")
     return pipe

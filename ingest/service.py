@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from tqdm import tqdm
 
 from ingest.metadata import is_sidecar, load_manifest, read_sidecar, sidecar_for, slugify, validate_overrides
 from ingest.pipeline import build_indexing_pipeline
 from ingest.readers import PDF_SUFFIXES, SUPPORTED_SUFFIXES, ReadFailure, file_sha256
-from ingest.store import count_passages, delete_document, stored_documents
+from ingest.store import stored_documents
+from ingest.stores import PassageStore
 from kb_core.domain import DocumentSummary
 from kb_core.errors import InvalidMetadataError, PruneRefusedError
 from kb_core.settings import Settings
@@ -159,6 +159,9 @@ class IngestPlan:
     # Documents prune removes: stored from a file under the given folders that is no longer there.
     remove: list[str] = field(default_factory=list)
     stored: dict[str, DocumentSummary] = field(default_factory=dict)
+    # Documents an interrupted write left half-stored: re-ingested (in ``todo``) or, without their file, removed.
+    repair: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form for JSON output (``kb ingest --dry-run --json``)."""
@@ -170,6 +173,7 @@ class IngestPlan:
                 for doc_id in self.remove
             ],
             "failed": [f.to_dict() for f in self.failed],
+            "repair": self.repair,
         }
 
 
@@ -187,7 +191,7 @@ def check_prune_sources(paths: Iterable[Path]) -> None:
 class Ingestor:
     """Ingests sources into the store; build once, call :meth:`ingest` as often as needed."""
 
-    def __init__(self, settings: Settings, store: QdrantDocumentStore, *, progress: bool = True) -> None:
+    def __init__(self, settings: Settings, store: PassageStore, *, progress: bool = True) -> None:
         self.settings = settings
         self.store = store
         self.progress = progress
@@ -217,6 +221,7 @@ class Ingestor:
         if prune:
             check_prune_sources(paths)
         plan = IngestPlan(stored=stored_documents(self.store))
+        bad = set(self.store.inconsistent_documents())
         seen: dict[str, Path] = {}  # ids claimed by a file of this run
         keep: set[str] = set()  # ids of every file of this run, also those that fail: prune keeps them
         for path in collect_files(paths):
@@ -230,6 +235,7 @@ class Ingestor:
                     plan.failed.append(ReadFailure(str(path), reason))
                 elif (
                     not force
+                    and doc_id not in bad
                     and doc_id in plan.stored
                     and plan.stored[doc_id].file_hash == file_sha256(path)
                     and _has_metadata(plan.stored[doc_id], by_hand, sidecar is not None)
@@ -243,6 +249,21 @@ class Ingestor:
                 plan.failed.append(ReadFailure(str(path), exc.render("en")))
             except OSError as exc:
                 plan.failed.append(ReadFailure(str(path), f"cannot read the file: {exc.strerror or exc}"))
+        # Half-written documents (a crash between batches) are written again from their file, or removed.
+        plan.repair = sorted(bad)
+        for doc_id in sorted(bad - set(seen)):
+            summary = plan.stored.get(doc_id)
+            source = Path(summary.source_path) if summary and summary.source_path else None
+            if source is not None and source.is_file():
+                seen[doc_id] = source
+                keep.add(doc_id)
+                plan.todo.append((source, doc_id))
+            else:
+                plan.broken.append(doc_id)
+        if bad:
+            logger.warning(
+                "Documents left half-written by an interrupted ingestion, repaired now: %s", sorted(bad)
+            )
         if prune:
             roots = [_resolved(path) for path in paths]
             plan.remove = sorted(
@@ -318,8 +339,12 @@ class Ingestor:
         bar.close()
         for doc_id in plan.remove:
             if remove_only is None or doc_id in remove_only:
-                delete_document(self.store, doc_id)
+                self.store.delete_document(doc_id)
                 report.removed.append(doc_id)
+        for doc_id in plan.broken:
+            self.store.delete_document(doc_id)
+        if report.ingested or report.removed or plan.broken:
+            self.store.optimize()  # build the dense index once per run, not per request
         report.seconds = time.perf_counter() - started
         return report
 
@@ -371,18 +396,23 @@ def _same_source(stored: DocumentSummary, path: Path) -> bool:
 
 
 def ingest_corpus_if_empty(
-    settings: Settings, store: QdrantDocumentStore, *, progress: bool = False
+    settings: Settings, store: PassageStore, *, progress: bool = False
 ) -> IngestReport | None:
     """Ingest the corpus when the store holds no passage (first start of ``kb serve``, ``kb search``,
-    ``kb ask``); returns the report, or None when the store was not empty."""
-    if count_passages(store) > 0:
-        return None
+    ``kb ask``), or repair the documents an interrupted ingestion left half-written; returns the report, or
+    None when there was nothing to do."""
+    if store.count() > 0:
+        if not store.inconsistent_documents():
+            return None
+        report = Ingestor(settings, store, progress=progress).ingest([])
+        logger.info("Repair: %s", report.summary())
+        return report
     logger.info("Empty store: ingesting the corpus in %s", settings.ingest.corpus_dir)
     report = Ingestor(settings, store, progress=progress).ingest(default_sources(settings))
     logger.info("Ingestion: %s", report.summary())
     return report
 
 
-def remove_documents(store: QdrantDocumentStore, document_ids: Iterable[str]) -> dict[str, int]:
+def remove_documents(store: PassageStore, document_ids: Iterable[str]) -> dict[str, int]:
     """Remove documents by id; returns passages removed per id (0 = the id was not stored)."""
-    return {doc_id: delete_document(store, doc_id) for doc_id in document_ids}
+    return {doc_id: store.delete_document(doc_id) for doc_id in document_ids}

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 from rich.console import Console
 from rich.markup import escape
 
@@ -33,6 +32,7 @@ from kb_core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from ingest.service import IngestPlan
+    from ingest.stores import PassageStore
 
 app = typer.Typer(
     help="ViA Kennisbank — zoeken in beleid over Veiligheid in Afhankelijkheidsrelaties. "
@@ -93,14 +93,13 @@ def _confirm_removal(lines: list[str], yes: bool) -> None:
         raise typer.Exit(EXIT_FAILED)
 
 
-def _ingest_corpus_first(settings: Settings, store: QdrantDocumentStore, *, progress: bool) -> None:
-    """Like ``kb serve``: an empty store gets the corpus first (with the progress bar), then the command runs."""
+def _ingest_corpus_first(settings: Settings, store: PassageStore, *, progress: bool) -> None:
+    """Like ``kb serve``: an empty store gets the corpus first (with the progress bar), a half-written
+    document is written again, then the command runs."""
     from ingest.service import ingest_corpus_if_empty
-    from ingest.store import count_passages
 
-    if count_passages(store) > 0:
-        return
-    err.print(escape(_both("empty_store_ingest", corpus=str(settings.ingest.corpus_dir))))
+    if store.count() == 0:
+        err.print(escape(_both("empty_store_ingest", corpus=str(settings.ingest.corpus_dir))))
     report = ingest_corpus_if_empty(settings, store, progress=progress)
     if report is not None:
         for failure in report.failed:
@@ -123,13 +122,12 @@ def _quiet_libraries() -> None:
 
 
 @contextmanager
-def _opened_store() -> Iterator[tuple[Settings, QdrantDocumentStore]]:
+def _opened_store() -> Iterator[tuple[Settings, PassageStore]]:
     """The settings and an opened store, closed afterwards; domain errors become one clear line."""
-    from ingest.store import open_client, opened_store
+    from ingest.store import opened_store
 
     settings = get_settings()
     with _errors_to_messages(), opened_store(settings) as store:
-        open_client(store)
         yield settings, store
 
 
@@ -474,6 +472,21 @@ def serve(
     console.print(f"ViA Kennisbank op http://{host}:{port}/  (API: http://{host}:{port}/docs)")
     # No "server: uvicorn" header: the response does not advertise what runs it.
     uvicorn.run(create_app(), host=host, port=port, log_level="info", server_header=False)
+
+
+@app.command()
+def migrate() -> None:
+    """De opslag van de oude lokale modus omzetten naar de nieuwe (migrate the old local-mode store; no
+    re-embedding, the old folder is kept beside it). Refuses a folder that holds no such store."""
+    _quiet_libraries()
+    from ingest.store import migrate_store
+
+    settings = get_settings()
+    with _errors_to_messages():
+        report = migrate_store(settings)
+    console.print(report.summary())
+    for note in report.notes:
+        err.print(f"[yellow]{escape(note)}[/yellow]")
 
 
 @app.command("prepare-model")

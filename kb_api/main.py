@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
-from ingest.store import opened_store
+from ingest.store import UnavailableStore, open_passage_store
 from kb_api.handlers import register_error_handlers
 from kb_api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
 from kb_api.routers import documents, health, search
@@ -31,8 +31,16 @@ DESCRIPTION = (
 )
 
 
+def apply_torch_threads(settings: Settings) -> None:
+    """Limit torch to ``settings.model.torch_threads`` CPU threads (the API serves requests side by side)."""
+    import torch
+
+    torch.set_num_threads(settings.model.torch_threads)
+
+
 def auto_ingest_if_empty(settings: Settings, services: Services) -> None:
-    """On first start with an empty store, ingest the corpus so the service works out of the box."""
+    """On first start with an empty store, ingest the corpus so the service works out of the box; a document
+    an interrupted ingestion left half-written is written again."""
     from ingest.service import ingest_corpus_if_empty
 
     if ingest_corpus_if_empty(settings, services.store) is not None:
@@ -95,7 +103,14 @@ def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with opened_store(settings) as store:
+        apply_torch_threads(settings)
+        try:
+            store = open_passage_store(settings)
+        except StoreUnavailableError as exc:
+            # Start anyway: /health and every search answer 503 with the reason.
+            logger.error("Store unavailable at start-up: %s", exc)
+            store = UnavailableStore(exc.reason)  # type: ignore[assignment]
+        try:
             services = Services.build(settings, store)
             app.state.settings = settings
             app.state.services = services
@@ -104,9 +119,10 @@ def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) ->
                     auto_ingest_if_empty(settings, services)
                 services.warm_up()
             except StoreUnavailableError as exc:
-                # Start anyway: /health and every search answer 503 with the reason until the store is back.
                 logger.error("Store unavailable at start-up: %s", exc)
             yield
+        finally:
+            store.close()
 
     app = KnowledgeBaseApp(
         title="ViA Kennisbank",

@@ -41,7 +41,17 @@ class StoreSettings(_Area):
         default=None, description="API key for a Qdrant server, if it needs one."
     )
     collection: str = Field(
-        default="via_passages", min_length=1, max_length=64, description="Qdrant collection."
+        default="via_passages",
+        min_length=1,
+        max_length=64,
+        description="Collection of the old store layout (read when a store of the old local mode is migrated).",
+    )
+    hnsw_ef: int = Field(
+        default=192,
+        ge=16,
+        le=4096,
+        description="Search width of the dense index (bench/README.md 'Scale': 192 keeps top-10 agreement with "
+        "exact search above .97 on a 100k-passage store).",
     )
 
 
@@ -57,6 +67,13 @@ class ModelSettings(_Area):
     )
     embedding_dim: int = Field(default=384, ge=8, le=4096, description="Dense vector size of the embedder.")
     batch_size: int = Field(default=32, ge=1, le=512, description="Passages per embedding batch.")
+    torch_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="CPU threads torch uses per embedding when serving (kb serve, the API): one per request "
+        "keeps concurrent requests from fighting over the cores.",
+    )
 
 
 class IngestSettings(_Area):

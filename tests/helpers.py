@@ -154,3 +154,14 @@ def ask_passages(
         common_words=common_words,
         **options,
     )
+
+
+def set_record_meta(store: Any, document_id: str, **changes: Any) -> None:
+    """Change fields of a stored document's record (the catalogue entry), as an older ingestion left it."""
+    from ingest.stores.base import DOCUMENTS, point_id
+
+    [hit] = store._retrieve(DOCUMENTS, [point_id(document_id)])
+    payload = dict(hit.payload)
+    meta = {**payload["meta"], **changes}
+    payload["meta"] = {k: v for k, v in meta.items() if v is not None}
+    store._upsert(DOCUMENTS, [(point_id(document_id), {}, payload)])

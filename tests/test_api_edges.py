@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from qdrant_client import QdrantClient
 
 from ingest.service import Ingestor
-from ingest.store import STORE_LOCK, opened_store
+from ingest.store import opened_store
 from kb_api.main import create_app
 from kb_api.routers.documents import source_file
 from kb_core.settings import Settings
@@ -222,11 +222,13 @@ def test_health_neither_scans_nor_waits_for_the_store_lock(
     def no_scan(*args: object, **kwargs: object) -> object:
         raise AssertionError("/health scanned the store")
 
-    monkeypatch.setattr(catalogue, "stored_documents", no_scan)
-    monkeypatch.setattr(catalogue, "count_passages", no_scan)
-    monkeypatch.setattr(catalogue, "iter_passages", no_scan)
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    monkeypatch.setattr(store, "documents", no_scan)
+    monkeypatch.setattr(store, "document_passages", no_scan)
+    monkeypatch.setattr(store, "_scroll", no_scan)
+    monkeypatch.setattr(catalogue.CatalogueService, "summaries", no_scan)
     answers: list[object] = []
-    with STORE_LOCK:  # another thread holds the store (a long ingestion or search)
+    with store._write_lock:  # another thread holds the store's write lock (a long ingestion)
         worker = threading.Thread(target=lambda: answers.append(client.get("/health")))
         worker.start()
         worker.join(timeout=20)

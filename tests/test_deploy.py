@@ -28,14 +28,24 @@ def test_qdrant_requires_an_api_key_that_the_api_uses() -> None:
 
 
 def test_the_api_reads_the_key_compose_gives_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingest.store import build_document_store
+    from ingest.store import open_passage_store
 
     monkeypatch.setenv("QDRANT_URL", "http://qdrant:6333")
     monkeypatch.setenv("KB_QDRANT_API_KEY", "geheime-sleutel")
     settings = Settings()
     assert settings.store.qdrant_api_key == "geheime-sleutel"
-    store = build_document_store(settings)  # the client is made lazily: nothing is contacted
-    assert store.api_key is not None and store.api_key.resolve_value() == "geheime-sleutel"
+    opened: dict[str, object] = {}
+
+    class NoServer:  # nothing is contacted: the store the settings open is recorded instead
+        existed = False
+        catalogue_existed = True
+
+        def __init__(self, url: str, **options: object) -> None:
+            opened.update(url=url, **options)
+
+    monkeypatch.setattr("ingest.stores.server.ServerPassageStore", NoServer)
+    open_passage_store(settings)
+    assert opened["url"] == "http://qdrant:6333" and opened["api_key"] == "geheime-sleutel"
 
 
 def test_the_key_file_is_not_committed() -> None:

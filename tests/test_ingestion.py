@@ -11,22 +11,16 @@ from typing import Any
 
 import pytest
 from haystack import Document
-from helpers import make_encrypted_pdf, make_image_only_pdf, make_pdf, squash
+from helpers import make_encrypted_pdf, make_image_only_pdf, make_pdf, set_record_meta, squash
 
 from ingest.cleaning import clean_text
 from ingest.readers import read_source
 from ingest.service import Ingestor, IngestReport, collect_files, default_sources, remove_documents
 from ingest.sparse import query_sparse_vector
-from ingest.store import (
-    StoreUnavailableError,
-    build_document_store,
-    close_store,
-    count_passages,
-    iter_passages,
-    open_client,
-    opened_store,
-    stored_documents,
-)
+from ingest.store import iter_passages, open_passage_store, opened_store, stored_documents
+from ingest.stores import point_id
+from ingest.stores.base import PASSAGES as PASSAGES_KIND
+from kb_core.errors import StoreUnavailableError
 from kb_core.settings import Settings
 from kb_core.text.analysis import terms
 
@@ -167,18 +161,13 @@ def workspace(seeded: tuple[Path, IngestReport], tmp_path: Path) -> Path:
 def _record_move(old: Path, new: Path) -> None:
     """The copy is a moved folder: point the copied store's recorded source paths at the copied files, as
     ingesting them there would have recorded them."""
-    from qdrant_client.http import models as rest
-
     settings = Settings(qdrant_path=new / "qdrant", qdrant_url=None, corpus_dir=new / "corpus",
                         collection="via_passages_test")  # fmt: skip
     with opened_store(settings) as document_store:
-        client = open_client(document_store)
         for doc_id, summary in stored_documents(document_store).items():
             assert summary.source_path and summary.source_path.startswith(str(old.resolve()))
             moved = str(new.resolve()) + summary.source_path[len(str(old.resolve())) :]
-            match = rest.MatchValue(value=doc_id)
-            only = rest.Filter(must=[rest.FieldCondition(key="meta.document_id", match=match)])
-            client.set_payload(document_store.index, payload={"source_path": moved}, points=only, key="meta")
+            set_record_meta(document_store, doc_id, source_path=moved)
 
 
 @pytest.fixture
@@ -246,7 +235,7 @@ def test_ingest_into_an_empty_store(ingested: IngestReport, kb_store: Any) -> No
     assert ingested.unchanged == [] and ingested.removed == [] and ingested.failed == []
     assert ingested.ok
     assert ingested.passages >= 7  # 3 + 3 page-opening sections and at least one for the note
-    assert count_passages(kb_store) == ingested.passages
+    assert kb_store.count() == ingested.passages
     docs = stored_documents(kb_store)
     assert set(docs) == {BRIEF_ID, VISIE_ID, NOTITIE_ID}
     assert sum(d.passages for d in docs.values()) == ingested.passages
@@ -310,43 +299,45 @@ def test_passages_know_their_page_section_and_offsets(
 
 
 def test_dense_and_sparse_vectors_are_stored(ingested: IngestReport, kb_store: Any) -> None:
-    client = open_client(kb_store)
-    points, _ = client.scroll(kb_store.index, limit=100, with_vectors=True, with_payload=False)
-    assert len(points) == ingested.passages
-    for point in points:
-        dense = point.vector["text-dense"]
-        sparse = point.vector["text-sparse"]
+    passages = list(iter_passages(kb_store))
+    assert len(passages) == ingested.passages
+    hits = kb_store._retrieve(PASSAGES_KIND, [point_id(p.id) for p in passages], with_dense=True)
+    assert len(hits) == ingested.passages
+    for hit in hits:
+        dense = hit.dense
         assert len(dense) == 384
         assert abs(sum(v * v for v in dense) - 1.0) < 1e-3  # normalised
-        assert len(sparse.indices) > 3 and all(v > 0 for v in sparse.values)
+    for p in passages:  # the sparse leg finds every passage by its own terms
+        vector = query_sparse_vector(p.content or "")
+        assert p.id in {h.id for h in kb_store.sparse(vector.indices, vector.values, limit=50)}
+    records = kb_store.documents()
+    assert sum(r.passage_count for r in records.values()) == ingested.passages
+    assert all(r.unit_count > 0 and r.vocabulary and r.lower_words for r in records.values())
 
 
 def test_dense_and_sparse_retrieval_find_the_passage(
     ingested: IngestReport, kb_store: Any, ingest_settings: Settings
 ) -> None:
-    from haystack_integrations.components.retrievers.qdrant import (
-        QdrantEmbeddingRetriever,
-        QdrantSparseEmbeddingRetriever,
-    )
-
     from ingest.embedder import text_embedder
+    from ingest.store import StoreFilter
+    from kb_api.retrieval.hybrid_retriever import DenseRetriever, SparseRetriever
 
     query = "Welke doelgroepen zoeken minder snel hulp bij geweld thuis?"
     embedder = text_embedder(ingest_settings)
     embedder.warm_up()
     embedding = embedder.run(text=query)["embedding"]
-    dense = QdrantEmbeddingRetriever(document_store=kb_store, top_k=3).run(query_embedding=embedding)
+    dense = DenseRetriever(store=kb_store, top_k=3).run(query_embedding=embedding)
     assert dense["documents"][0].meta["section"] == "2 Specifieke doelgroepen"
     assert dense["documents"][0].meta["document_id"] == BRIEF_ID
 
-    sparse = QdrantSparseEmbeddingRetriever(document_store=kb_store, top_k=3).run(
+    sparse = SparseRetriever(store=kb_store, top_k=3).run(
         query_sparse_embedding=query_sparse_vector("ouderenmishandeling wachttijden")
     )
     assert sparse["documents"][0].meta["document_id"] == NOTITIE_ID
 
-    filtered = QdrantEmbeddingRetriever(document_store=kb_store, top_k=10).run(
+    filtered = DenseRetriever(store=kb_store, top_k=10).run(
         query_embedding=embedding,
-        filters={"field": "meta.region", "operator": "==", "value": "Arnhem-Achterhoek"},
+        filters=StoreFilter(keywords={"region": ["Arnhem-Achterhoek"]}),
     )
     assert filtered["documents"] and {d.meta["document_id"] for d in filtered["documents"]} == {VISIE_ID}
 
@@ -362,7 +353,7 @@ def test_second_run_skips_unchanged_files(
     assert sorted(again.unchanged) == sorted([BRIEF_ID, VISIE_ID, NOTITIE_ID])
     assert again.ingested == [] and again.failed == [] and again.passages == 0
     assert snapshot(kb_store) == before
-    assert count_passages(kb_store) == ingested.passages
+    assert kb_store.count() == ingested.passages
 
 
 def test_force_rewrites_without_duplicates(
@@ -377,9 +368,9 @@ def test_force_rewrites_without_duplicates(
 def test_a_new_ingestor_on_the_same_folder_sees_the_stored_documents(
     ingested: IngestReport, ingest_settings: Settings, kb_store: Any, sources: dict[str, Path]
 ) -> None:
-    close_store(kb_store)  # the folder is free again: another client may open it
+    kb_store.close()  # the folder is free again: another client may open it
     with opened_store(ingest_settings) as reopened:
-        assert count_passages(reopened) == ingested.passages
+        assert reopened.count() == ingested.passages
         report = Ingestor(ingest_settings, reopened, progress=False).ingest(list(sources.values()))
         assert sorted(report.unchanged) == sorted(sources)
 
@@ -410,7 +401,7 @@ def test_changed_file_replaces_only_its_own_passages(
     assert "geen prioriteit" not in text and "Jaarlijks rapporteert" not in text
     assert "samenwerking tussen het onderwijs en de jeugdgezondheidszorg" in text
     assert all(p.meta["date"] == "2024-03-05" and p.meta["page_count"] == 1 for p in new_visie)
-    assert count_passages(kb_store) == len(others_after) + len(new_visie)
+    assert kb_store.count() == len(others_after) + len(new_visie)
 
 
 # --- (d) removing documents --------------------------------------------------------------------------
@@ -420,7 +411,7 @@ def test_prune_removes_documents_no_longer_among_the_sources(
     ingested: IngestReport, ingestor: Ingestor, kb_store: Any, sources: dict[str, Path]
 ) -> None:
     notitie_count = len(passages_of(kb_store, NOTITIE_ID))
-    total = count_passages(kb_store)
+    total = kb_store.count()
     sources[NOTITIE_ID].unlink()
 
     without_prune = ingestor.ingest([sources[BRIEF_ID].parent])
@@ -431,19 +422,19 @@ def test_prune_removes_documents_no_longer_among_the_sources(
     assert report.removed == [NOTITIE_ID]
     assert sorted(report.unchanged) == sorted([BRIEF_ID, VISIE_ID])
     assert passages_of(kb_store, NOTITIE_ID) == []
-    assert count_passages(kb_store) == total - notitie_count
+    assert kb_store.count() == total - notitie_count
     assert set(stored_documents(kb_store)) == {BRIEF_ID, VISIE_ID}
 
 
 def test_remove_documents(ingested: IngestReport, kb_store: Any) -> None:
     brief_count = len(passages_of(kb_store, BRIEF_ID))
-    total = count_passages(kb_store)
+    total = kb_store.count()
     assert remove_documents(kb_store, [BRIEF_ID, "bestaat-niet"]) == {
         BRIEF_ID: brief_count,
         "bestaat-niet": 0,
     }
     assert passages_of(kb_store, BRIEF_ID) == []
-    assert count_passages(kb_store) == total - brief_count
+    assert kb_store.count() == total - brief_count
     assert remove_documents(kb_store, [BRIEF_ID]) == {BRIEF_ID: 0}
 
 
@@ -501,7 +492,7 @@ def test_bad_files_are_reported_and_good_ones_ingested(
     assert "not found" in reasons["bestaat-niet.pdf"]
 
     assert set(stored_documents(kb_store)) == {"goed-brief", "goede-notitie"}
-    assert count_passages(kb_store) == report.passages > 0
+    assert kb_store.count() == report.passages > 0
     assert json.loads(json.dumps(report.to_dict()))["failed"][0].keys() == {"path", "reason"}
 
 
@@ -602,15 +593,75 @@ def test_default_sources_are_the_manifest_files(ingest_settings: Settings, corpu
 
 
 def test_a_new_store_is_empty_and_its_folder_is_released(store: Any, settings: Settings) -> None:
-    assert count_passages(store) == 0
+    assert store.count() == 0
     assert stored_documents(store) == {}
     assert list(iter_passages(store)) == []
     assert remove_documents(store, ["niets"]) == {"niets": 0}
-    assert (settings.store.qdrant_path / "collection" / settings.store.collection).is_dir()
-    intruder = build_document_store(settings)
+    assert (settings.store.qdrant_path / "store.json").is_file()
     with pytest.raises(StoreUnavailableError, match="another process"):
-        count_passages(intruder)  # one client per folder: the open store holds the lock
-    close_store(intruder)
-    close_store(store)  # closing twice (again in the fixture) is harmless
+        open_passage_store(settings)  # one process per folder: the open store holds the lock
+    store.close()  # closing twice (again in the fixture) is harmless
     with opened_store(settings) as second:  # the folder lock is free again
-        assert count_passages(second) == 0
+        assert second.count() == 0
+
+
+# --- (e) repair after a write interrupted between batches ----------------------------------------------
+
+
+def test_a_write_interrupted_before_its_record_is_repaired_by_the_next_run(
+    ingested: IngestReport, ingest_settings: Settings, kb_store: Any, sources: dict[str, Path]
+) -> None:
+    from ingest.service import ingest_corpus_if_empty
+    from ingest.stores.base import DOCUMENTS
+
+    before = snapshot(kb_store)
+    real_upsert = kb_store._upsert
+
+    def crash_before_the_record(kind: str, points: Any) -> None:
+        if kind == DOCUMENTS and any(payload.get("committed") and not payload.get("writing")
+                                     for _, _, payload in points):  # fmt: skip
+            raise StoreUnavailableError("killed between the passages and the record")
+        real_upsert(kind, points)
+
+    kb_store._upsert = crash_before_the_record
+    try:
+        crashed = Ingestor(ingest_settings, kb_store, progress=False).ingest([sources[VISIE_ID]], force=True)
+    finally:
+        kb_store._upsert = real_upsert
+    assert not crashed.ok and crashed.ingested == []
+    assert kb_store.inconsistent_documents() == [VISIE_ID]
+    # The next run (here: the API's start-up check, no sources named) writes the document again from its file.
+    report = ingest_corpus_if_empty(ingest_settings, kb_store)
+    assert report is not None and report.ingested == [VISIE_ID], report
+    assert kb_store.inconsistent_documents() == []
+    assert snapshot(kb_store) == before
+    assert kb_store.count() == ingested.passages
+
+
+def test_a_first_write_interrupted_is_repaired_by_the_next_ingest(
+    ingested: IngestReport, ingest_settings: Settings, kb_store: Any, sources: dict[str, Path], tmp_path: Path
+) -> None:
+    from ingest.stores.base import DOCUMENTS
+
+    new = tmp_path / "nieuw.txt"
+    new.write_text(
+        "Een nieuwe notitie over huiselijk geweld en de wachttijden bij Veilig Thuis.\n", encoding="utf-8"
+    )
+    real_upsert = kb_store._upsert
+
+    def crash_before_the_record(kind: str, points: Any) -> None:
+        if kind == DOCUMENTS and any(payload.get("committed") and not payload.get("writing")
+                                     for _, _, payload in points):  # fmt: skip
+            raise StoreUnavailableError("killed between the passages and the record")
+        real_upsert(kind, points)
+
+    kb_store._upsert = crash_before_the_record
+    try:
+        assert not Ingestor(ingest_settings, kb_store, progress=False).ingest([new]).ok
+    finally:
+        kb_store._upsert = real_upsert
+    assert kb_store.inconsistent_documents() == ["nieuw"]
+    assert "nieuw" not in stored_documents(kb_store)  # a half-written document is not in the catalogue
+    report = Ingestor(ingest_settings, kb_store, progress=False).ingest([new])
+    assert report.ingested == ["nieuw"] and kb_store.inconsistent_documents() == []
+    assert kb_store.count() == ingested.passages + report.passages

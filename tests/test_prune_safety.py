@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from qdrant_client.http import models as rest
+from helpers import set_record_meta
 
 from ingest.service import Ingestor, collect_files
-from ingest.store import iter_passages, open_client, opened_store, stored_documents
+from ingest.store import iter_passages, opened_store, stored_documents
 from kb_core.errors import PruneRefusedError
 from kb_core.settings import Settings
 
@@ -113,11 +113,7 @@ def test_documents_without_a_recorded_source_path_are_never_pruned(
     old = write(tmp_path / "docs" / "oud.txt", note("een oud document"))
     write(tmp_path / "docs" / "nieuw.txt", note("een nieuw document"))
     assert ingestor.ingest([tmp_path / "docs"]).ok
-    client = open_client(store)  # as stored before source paths were recorded
-    only_old = rest.Filter(
-        must=[rest.FieldCondition(key="meta.document_id", match=rest.MatchValue(value="oud"))]
-    )
-    client.delete_payload(store.index, keys=["meta.source_path"], points=only_old)
+    set_record_meta(store, "oud", source_path=None)  # as stored before source paths were recorded
     assert stored_documents(store)["oud"].source_path is None
     old.unlink()
     assert ingestor.ingest([tmp_path / "docs"], prune=True).removed == []

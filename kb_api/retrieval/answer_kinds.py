@@ -5,7 +5,7 @@ answer scorer uses the rest as features."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from kb_core.lang import load, month_names
 from kb_core.lang.regions import REGION_ALIASES, municipality_pattern
@@ -130,7 +130,6 @@ def figure_kind(question: str, *, shares: bool = True) -> Callable[[str], bool] 
 
 # --- kinds of answer beyond figures (features of the answer scorer) -----------------------------------------
 _INITIALS = re.compile(r"(?:[^\W\d_]\.){1,4}")
-_LOWER_WORD = re.compile(r"(?<![\w-])[a-zà-ÿ]{3,}(?![\w-])")
 _ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z]{1,}[A-Za-z]*\b")
 _MUNICIPALITY = municipality_pattern()
 _REGION = re.compile(
@@ -166,11 +165,6 @@ def asked_kinds(question: str) -> set[str]:
 def has_date(text: str) -> bool:
     """Whether ``text`` names a date or a year."""
     return bool(_DATE.search(text) or YEAR.search(text))
-
-
-def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
-    """The words written in lower case somewhere in ``texts``: ordinary words, not names."""
-    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
 
 
 def has_person(text: str, common_words: frozenset[str] = frozenset()) -> bool:

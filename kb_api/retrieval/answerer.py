@@ -28,10 +28,10 @@ from kb_api.retrieval.answer_features import (
     question_features,
     unit_features,
 )
-from kb_api.retrieval.answer_kinds import lower_case_words
 from kb_api.retrieval.answer_model import DEFAULT_MODEL, AnswerModel, default_model
 from kb_core.domain import Citation
 from kb_core.errors import Language, render
+from kb_core.text.analysis import lower_case_words
 from kb_core.text.units import flat, unit_texts
 
 __all__ = ["ExtractiveAnswerer", "key_entities", "lower_case_words", "missing_from", "text_with_context"]

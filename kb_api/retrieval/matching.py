@@ -6,9 +6,8 @@ the dense leg with a similarity of at least ``min_similarity``. Both legs carry 
 matches of a filtered search are exactly the matches of the unfiltered search that pass the filter (as long
 as ``limit`` is not reached): that is what makes facet counts equal the totals their selection gives.
 
-Only ids, scores and the facet fields are read here (no text, no vectors), and the dense leg only returns
-passages at or above the floor, so finding the matches costs about as much as one more sparse query; the
-passages a page shows are fetched by :func:`fetch_passages`.
+Each leg is one store query (``store.dense`` / ``store.sparse`` with the same filter); a match keeps only
+its ids, scores and facet fields, and the passages a page shows are fetched by :func:`fetch_passages`.
 """
 
 from __future__ import annotations
@@ -18,15 +17,8 @@ from typing import Any
 
 from haystack import Document
 from haystack.dataclasses import SparseEmbedding
-from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
-from haystack_integrations.document_stores.qdrant.converters import (
-    DENSE_VECTORS_NAME,
-    SPARSE_VECTORS_NAME,
-)
-from haystack_integrations.document_stores.qdrant.filters import convert_filters_to_qdrant
-from qdrant_client.http import models as rest
 
-from ingest.store import STORE_LOCK, StoreUnavailableError, open_client
+from ingest.store import PassageStore, StoreFilter, to_document
 from kb_core.domain import FACET_FIELDS
 
 
@@ -52,11 +44,11 @@ def rrf_vote(rank: int, weight: float, k: int) -> float:
 
 
 def find_matches(
-    store: QdrantDocumentStore,
+    store: PassageStore,
     *,
     query_embedding: list[float],
     sparse_embedding: SparseEmbedding | None,
-    filters: dict[str, Any] | None,
+    filters: StoreFilter | None,
     min_similarity: float,
     limit: int,
     weights: list[float] | None = None,
@@ -68,73 +60,37 @@ def find_matches(
     passage matches on that leg) order the matches that the fused top does not hold. ``meta`` holds the
     facet fields only.
     """
-    client = open_client(store)
-    qfilter = convert_filters_to_qdrant(filters) if filters else None
     sparse_weight, dense_weight = (weights or [1.0, 1.0])[:2]
-    payload = ["id", *(f"meta.{f}" for f in FACET_FIELDS)]
-    try:
-        with STORE_LOCK:
-            dense = client.query_points(
-                store.index,
-                query=query_embedding,
-                using=DENSE_VECTORS_NAME,
-                query_filter=qfilter,
-                limit=limit,
-                score_threshold=min_similarity,
-                with_payload=payload,
-                with_vectors=False,
-            ).points
-            sparse = []
-            if sparse_embedding is not None and sparse_embedding.indices:
-                sparse = client.query_points(
-                    store.index,
-                    query=rest.SparseVector(indices=sparse_embedding.indices, values=sparse_embedding.values),
-                    using=SPARSE_VECTORS_NAME,
-                    query_filter=qfilter,
-                    limit=limit,
-                    with_payload=payload,
-                    with_vectors=False,
-                ).points
-    except Exception as exc:
-        raise StoreUnavailableError(f"search in the Qdrant store failed: {exc}") from exc
+    dense = [
+        p
+        for p in store.dense(query_embedding, flt=filters, limit=limit)
+        if (p.score or 0.0) >= min_similarity
+    ]
+    sparse = []
+    if sparse_embedding is not None and sparse_embedding.indices:
+        sparse = store.sparse(sparse_embedding.indices, sparse_embedding.values, flt=filters, limit=limit)
 
     seen: dict[str, Match] = {}
 
-    def entry(point: Any) -> Match:
-        payload = dict(point.payload or {})
-        passage_id = str(payload.get("id", point.id))
-        if passage_id not in seen:
-            seen[passage_id] = Match(passage_id, point.id, dict(payload.get("meta", {})))
-        return seen[passage_id]
+    def entry(passage: Any) -> Match:
+        if passage.id not in seen:
+            meta = {f: passage.meta[f] for f in FACET_FIELDS if f in passage.meta}
+            seen[passage.id] = Match(passage.id, passage.id, meta)
+        return seen[passage.id]
 
-    for rank, point in enumerate(p for p in dense if p.score >= min_similarity):
-        m = entry(point)
-        m.dense_score, m.dense_rank = float(point.score), rank
+    for rank, passage in enumerate(dense):
+        m = entry(passage)
+        m.dense_score, m.dense_rank = float(passage.score or 0.0), rank
         m.rrf += rrf_vote(rank, dense_weight, rrf_k)
-    for rank, point in enumerate(p for p in sparse if p.score > 0):
-        m = entry(point)
-        m.sparse_score, m.sparse_rank = float(point.score), rank
+    for rank, passage in enumerate(p for p in sparse if (p.score or 0.0) > 0):
+        m = entry(passage)
+        m.sparse_score, m.sparse_rank = float(passage.score or 0.0), rank
         m.rrf += rrf_vote(rank, sparse_weight, rrf_k)
     return seen
 
 
-def fetch_passages(store: QdrantDocumentStore, matches: list[Match]) -> dict[str, Document]:
+def fetch_passages(store: PassageStore, matches: list[Match]) -> dict[str, Document]:
     """The stored passages (text and metadata, no vectors) of some matches, by passage id."""
     if not matches:
         return {}
-    client = open_client(store)
-    try:
-        with STORE_LOCK:
-            points = client.retrieve(
-                store.index, ids=[m.point_id for m in matches], with_payload=True, with_vectors=False
-            )
-    except Exception as exc:
-        raise StoreUnavailableError(f"cannot read from the Qdrant store: {exc}") from exc
-    documents = {}
-    for point in points:
-        payload = dict(point.payload or {})
-        passage_id = str(payload.get("id", point.id))
-        documents[passage_id] = Document(
-            id=passage_id, content=payload.get("content"), meta=dict(payload.get("meta", {}))
-        )
-    return documents
+    return {p.id: to_document(p) for p in store.passages_by_id([m.passage_id for m in matches])}

@@ -7,17 +7,13 @@ from typing import Any, Literal
 
 from haystack import Document, Pipeline
 from haystack.dataclasses import SparseEmbedding
-from haystack_integrations.components.retrievers.qdrant import (
-    QdrantEmbeddingRetriever,
-    QdrantSparseEmbeddingRetriever,
-)
-from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
 from ingest.embedder import text_embedder
 from ingest.sparse import DutchSparseTextEmbedder
+from ingest.store import PassageStore, StoreFilter
 from kb_api.retrieval.answer_type_booster import AnswerTypeBooster
 from kb_api.retrieval.grouping import DuplicateGrouper
-from kb_api.retrieval.hybrid_retriever import WeightedHybridRetriever
+from kb_api.retrieval.hybrid_retriever import DenseRetriever, SparseRetriever, WeightedHybridRetriever
 from kb_api.retrieval.query_analyzer import QueryAnalyzer
 from kb_core.settings import Settings
 
@@ -25,9 +21,7 @@ Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "lexical")
 
 
-def build_query_pipeline(
-    settings: Settings, store: QdrantDocumentStore, mode: Mode = "hybrid"
-) -> QueryPipeline:
+def build_query_pipeline(settings: Settings, store: PassageStore, mode: Mode = "hybrid") -> QueryPipeline:
     """Build the query pipeline of a retrieval mode (not warmed up)."""
     pipe = Pipeline()
     if mode in ("hybrid", "dense"):
@@ -46,7 +40,7 @@ def build_query_pipeline(
         pipe.add_component(
             "retriever",
             WeightedHybridRetriever(
-                document_store=store,
+                store=store,
                 candidates=settings.search.candidates_per_leg,
                 rrf_k=settings.search.rrf_k,
             ),
@@ -65,10 +59,10 @@ def build_query_pipeline(
         )
         pipe.connect("retriever.documents", "answer_type.documents")
     elif mode == "dense":
-        pipe.add_component("retriever", QdrantEmbeddingRetriever(document_store=store))
+        pipe.add_component("retriever", DenseRetriever(store=store))
         pipe.connect("dense.embedding", "retriever.query_embedding")
     else:
-        pipe.add_component("retriever", QdrantSparseEmbeddingRetriever(document_store=store))
+        pipe.add_component("retriever", SparseRetriever(store=store))
         pipe.connect("sparse.sparse_embedding", "retriever.query_sparse_embedding")
     pipe.add_component("grouper", DuplicateGrouper(threshold=settings.search.duplicate_threshold))
     pipe.connect("answer_type.documents" if mode == "hybrid" else "retriever.documents", "grouper.documents")
@@ -100,8 +94,8 @@ class QueryPipeline:
         self.pipeline = pipeline
         self.mode = mode
 
-    def run(self, query: str, filters: dict[str, Any] | None, top_k: int) -> QueryResult:
-        """Retrieve ``top_k`` passages for ``query`` under Haystack ``filters``."""
+    def run(self, query: str, filters: StoreFilter | None, top_k: int) -> QueryResult:
+        """Retrieve ``top_k`` passages for ``query`` under the store filter."""
         data: dict[str, dict[str, Any]] = {"retriever": {"filters": filters, "top_k": top_k}}
         outputs: set[str] = set()
         if self.mode == "hybrid":

@@ -59,8 +59,13 @@ class AskService:
                 passages=a.passages,
                 max_quotes=a.max_quotes,
                 cache_size=a.cache_size,
+                vector_lookup=self._stored_unit_vectors,
             )
         return self._answerer
+
+    def _stored_unit_vectors(self, unit_ids: list[str]) -> dict[str, Any]:
+        """The answer units' vectors ingestion stored, by unit id (others are embedded by the answerer)."""
+        return {k: v for k, (v, _) in self.search.store.unit_vectors(unit_ids).items()}
 
     def warm_up(self) -> None:
         """Build the answerer and read the corpus vocabulary."""

@@ -1,4 +1,8 @@
-"""What the knowledge base holds: documents, their passages, filter values, vocabulary and health."""
+"""What the knowledge base holds: documents, their passages, filter values, vocabulary and health.
+
+Everything here comes from the store's catalogue (one record per document, written by ingestion) and its
+payload indexes: no request scans the passages.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,10 @@ from typing import Any
 
 from haystack import Document
 
-from ingest.store import PassageStore, count_passages, iter_passages, stored_documents
-from kb_api.retrieval.answerer import lower_case_words, text_with_context
+from ingest.store import PassageStore, document_summary, to_document, union
 from kb_core.domain import FILTER_NAMES, DocumentSummary
 from kb_core.errors import DocumentNotFoundError
 from kb_core.settings import Settings
-from kb_core.text.analysis import terms
 
 
 class CatalogueService:
@@ -25,8 +27,6 @@ class CatalogueService:
         self._corpus_terms: set[str] | None = None
         self._common_words: frozenset[str] | None = None
         self._cached_count: int | None = None
-        # (documents, passages), read once per refresh: /health answers from it without a scan or a lock.
-        self._counts: tuple[int, int] | None = None
         self._lock = threading.Lock()
 
     def refresh(self) -> None:
@@ -35,58 +35,46 @@ class CatalogueService:
             self._known = None
             self._corpus_terms = None
             self._common_words = None
-            self._counts = None
 
     def refresh_if_changed(self) -> None:
         """Drop the caches when the store changed underneath (another process ingested into a Qdrant server)."""
-        count = count_passages(self.store)
+        count = self.store.count()
         if count != self._cached_count:
             self.refresh()
             self._cached_count = count
 
+    def summaries(self) -> dict[str, DocumentSummary]:
+        """The catalogue: one summary per stored document."""
+        return {doc_id: document_summary(record) for doc_id, record in self.store.documents().items()}
+
     def documents(self) -> list[dict[str, Any]]:
         """Every stored document's metadata and passage count, newest first."""
-        docs = [summary.to_dict() for summary in stored_documents(self.store).values()]
+        docs = [summary.to_dict() for summary in self.summaries().values()]
         return sorted(docs, key=lambda d: (d.get("date") or "", d["document_id"]), reverse=True)
 
     def document(self, document_id: str) -> tuple[dict[str, Any], list[Document]]:
         """A document's metadata and its passages in reading order."""
-        passages = sorted(
-            iter_passages(self.store, document_id=document_id), key=lambda d: d.meta.get("position", 0)
-        )
+        passages = [to_document(p) for p in self.store.document_passages(document_id)]
         if not passages:
             raise DocumentNotFoundError(document_id)
         return DocumentSummary.from_meta(passages[0].meta, len(passages)).to_dict(), passages
 
     def health(self) -> dict[str, Any]:
-        """Store kind, collection, document and passage counts.
-
-        The counts are read once after each refresh (start-up, ingestion, a change seen by a search) and
-        then served from memory, so /health neither scans the store nor waits for its lock. Until they
-        are known (the store was unavailable), each call tries to read them, and fails as the store does.
-        """
-        counts = self._counts
-        if counts is None:
-            summaries = stored_documents(self.store)
-            counts = (len(summaries), sum(s.passages for s in summaries.values()))
-            self._counts = counts
+        """Store kind and document and passage counts, from the store's bookkeeping (no scan, no lock)."""
         return {
-            "store": "qdrant-server" if self.settings.store.qdrant_url else "qdrant-embedded",
+            "store": self.store.kind,
             "collection": self.settings.store.collection,
-            "documents": counts[0],
-            "passages": counts[1],
+            "documents": self.store.document_count(),
+            "passages": self.store.count(),
         }
 
     def known_values(self) -> dict[str, dict[str, str]]:
         """Stored values per filter field, keyed by their lower-case form (for case-insensitive filters)."""
         if self._known is None:
-            known: dict[str, dict[str, str]] = {f: {} for f in FILTER_NAMES}
-            for summary in stored_documents(self.store).values():
-                for f in FILTER_NAMES:
-                    value = getattr(summary.info, f, None)
-                    if value:
-                        known[f][str(value).lower()] = str(value)
-            self._known = known
+            self._known = {
+                f: {str(value).lower(): str(value) for value in self.store.facet(f, limit=10_000)}
+                for f in FILTER_NAMES
+            }
         return self._known
 
     def corpus_terms(self) -> set[str]:
@@ -104,11 +92,7 @@ class CatalogueService:
         return self._common_words
 
     def _read_vocabulary(self) -> None:
-        """Read the corpus vocabulary in one pass over the stored passages."""
-        vocabulary: set[str] = set()
-        contents: list[str] = []
-        for passage in iter_passages(self.store):
-            vocabulary.update(terms(text_with_context(passage)))
-            contents.append(passage.content or "")
-        self._corpus_terms = vocabulary
-        self._common_words = lower_case_words(contents)
+        """The corpus vocabulary: the union of the document records' vocabularies (one catalogue read)."""
+        records = list(self.store.documents().values())
+        self._corpus_terms = union(r.vocabulary for r in records)
+        self._common_words = frozenset(union(r.lower_words for r in records))

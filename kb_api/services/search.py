@@ -20,7 +20,7 @@ from typing import Any
 
 from haystack import Document, Pipeline
 
-from ingest.store import PassageStore
+from ingest.store import PassageStore, StoreFilter
 from kb_api.retrieval.grouping import same_text_elsewhere
 from kb_api.retrieval.matching import Match, fetch_passages, find_matches
 from kb_api.retrieval.pipeline import MODES, Mode, QueryPipeline, QueryResult, build_query_pipeline
@@ -109,17 +109,15 @@ class SearchService:
         """The hybrid Haystack pipeline (its components are shared with answering)."""
         return self.pipeline("hybrid").pipeline
 
-    def filter_conditions(
-        self, filters: SearchFilters | None
-    ) -> tuple[dict[str, Any] | None, list[Note], bool]:
-        """Haystack filters, notes on unknown values, and whether the filters can match at all."""
+    def filter_conditions(self, filters: SearchFilters | None) -> tuple[StoreFilter | None, list[Note], bool]:
+        """The store filter, notes on unknown values, and whether the filters can match at all."""
         if filters is None:
             return None, [], True
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
             raise InvalidQueryError(
                 "dates_reversed", date_from=filters.date_from.isoformat(), date_to=filters.date_to.isoformat()
             )
-        conditions: list[dict[str, Any]] = []
+        keywords: dict[str, list[str]] = {}
         notes: list[Note] = []
         satisfiable = True
         known = self.catalogue.known_values()
@@ -149,18 +147,15 @@ class SearchService:
                     )
             if not values:
                 satisfiable = False
-            conditions.append({"field": f"meta.{f.name}", "operator": "in", "value": values or ["__none__"]})
-        if filters.date_from:
-            conditions.append(
-                {"field": "meta.date_int", "operator": ">=", "value": date_int(filters.date_from)}
+            keywords[f.name] = values or ["__none__"]
+        ranges: dict[str, tuple[int | None, int | None]] = {}
+        if filters.date_from or filters.date_to:
+            ranges["date_int"] = (
+                date_int(filters.date_from) if filters.date_from else None,
+                date_int(filters.date_to) if filters.date_to else None,
             )
-        if filters.date_to:
-            conditions.append(
-                {"field": "meta.date_int", "operator": "<=", "value": date_int(filters.date_to)}
-            )
-        if not conditions:
-            return None, notes, satisfiable
-        return {"operator": "AND", "conditions": conditions}, notes, satisfiable
+        flt = StoreFilter(keywords=keywords, ranges=ranges)
+        return (flt if flt else None), notes, satisfiable
 
     def search(
         self,
@@ -177,9 +172,9 @@ class SearchService:
         query = clean_query(query, self.settings.api.max_query_chars)
         started = time.perf_counter()
         self.catalogue.refresh_if_changed()
-        haystack_filters, notes, satisfiable = self.filter_conditions(filters)
+        store_filter, notes, satisfiable = self.filter_conditions(filters)
         with collect_timings() as times:
-            result = self._retrieve(query, haystack_filters, top_k, mode) if satisfiable else None
+            result = self._retrieve(query, store_filter, top_k, mode) if satisfiable else None
             timings = dict(times)
         outcome = self._outcome(query, result, top_k, notes, timings)
         if sort == "date":
@@ -207,19 +202,19 @@ class SearchService:
         query = clean_query(query, self.settings.api.max_query_chars)
         started = time.perf_counter()
         self.catalogue.refresh_if_changed()
-        haystack_filters, notes, satisfiable = self.filter_conditions(filters)
+        store_filter, notes, satisfiable = self.filter_conditions(filters)
         search = self.settings.search
         ordered: list[Match] = []
         page: list[Document] = []
         with collect_timings() as times:
-            result = self._retrieve(query, haystack_filters, answer_top_k, "hybrid") if satisfiable else None
+            result = self._retrieve(query, store_filter, answer_top_k, "hybrid") if satisfiable else None
             if result is not None and result.query_embedding is not None:
                 with timed(times, "matches"):
                     found = find_matches(
                         self.store,
                         query_embedding=result.query_embedding,
                         sparse_embedding=result.sparse_embedding,
-                        filters=haystack_filters,
+                        filters=store_filter,
                         min_similarity=self.match_floor(result.language, query),
                         limit=search.max_matches,
                         weights=result.weights,
@@ -262,12 +257,8 @@ class SearchService:
             return search.match_min_similarity_english
         return search.match_min_similarity
 
-    def _retrieve(
-        self, query: str, haystack_filters: dict[str, Any] | None, top_k: int, mode: Mode
-    ) -> QueryResult:
-        return self.pipeline(mode).run(
-            query, haystack_filters, max(top_k, self.settings.search.grouping_pool)
-        )
+    def _retrieve(self, query: str, store_filter: StoreFilter | None, top_k: int, mode: Mode) -> QueryResult:
+        return self.pipeline(mode).run(query, store_filter, max(top_k, self.settings.search.grouping_pool))
 
     def _outcome(
         self,

@@ -10,6 +10,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -18,6 +19,9 @@ from kb_core.lang import stopwords
 
 # Words (letters, with inner apostrophes or hyphens) and numbers (with inner separators: 6,8 / 5.518,00 / 2026-2030).
 TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+
+# A word written in lower case (three letters or more, not part of a hyphenated word): ordinary words, not names.
+_LOWER_WORD = re.compile(r"(?<![\w-])[a-zà-ÿ]{3,}(?![\w-])")
 
 DUTCH_STOPWORDS = stopwords("nl")
 ENGLISH_STOPWORDS = stopwords("en")
@@ -81,3 +85,8 @@ def match_spans(text: str, query_terms: set[str]) -> list[tuple[int, int]]:
         if not is_stopword(tok) and stem(tok) in query_terms:
             spans.append((match.start(), match.end()))
     return spans
+
+
+def lower_case_words(texts: Iterable[str]) -> frozenset[str]:
+    """The words written in lower case somewhere in ``texts``: ordinary words, not names."""
+    return frozenset(w for text in texts for w in _LOWER_WORD.findall(text))
