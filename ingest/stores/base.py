@@ -241,6 +241,18 @@ class Hit:
     score: float | None = None
     dense: list[float] | None = None
 
+    @classmethod
+    def of(cls, point: Any) -> Hit:
+        """A point of either engine (qdrant-edge or qdrant-client: the same attributes) as a Hit."""
+        vector = point.vector if isinstance(point.vector, dict) else {}
+        dense = vector.get(DENSE_VECTOR)
+        return cls(
+            id=str(point.id),
+            payload=dict(point.payload or {}),
+            score=getattr(point, "score", None),
+            dense=list(dense) if dense is not None else None,
+        )
+
 
 def unit_vector(values: Sequence[float]) -> np.ndarray:
     """``values`` as float32, scaled to length 1 (a zero vector stays zero)."""

@@ -226,17 +226,6 @@ class EdgePassageStore(QdrantStoreBase):
         return out
 
     @staticmethod
-    def _hit(point: Any) -> Hit:
-        vector = point.vector if isinstance(point.vector, dict) else {}
-        dense = vector.get(DENSE_VECTOR)
-        return Hit(
-            id=str(point.id),
-            payload=dict(point.payload or {}),
-            score=getattr(point, "score", None),
-            dense=list(dense) if dense is not None else None,
-        )
-
-    @staticmethod
     def _payload_selector(exclude: Sequence[str]) -> Any:
         return qe.PayloadSelector.Exclude(list(exclude)) if exclude else True
 
@@ -263,7 +252,7 @@ class EdgePassageStore(QdrantStoreBase):
                 list(point_ids), self._payload_selector(exclude), with_vector
             ),
         )
-        return [self._hit(r) for r in records]
+        return [Hit.of(r) for r in records]
 
     def _scroll(
         self, kind: str, conditions: Sequence[Condition], *, exclude: Sequence[str] = ()
@@ -281,7 +270,7 @@ class EdgePassageStore(QdrantStoreBase):
                 with_vector=False,
             )
             records, offset = self._call(f"scroll {kind}", partial(shard.scroll, request))
-            hits.extend(self._hit(r) for r in records)
+            hits.extend(Hit.of(r) for r in records)
             if offset is None:
                 return hits
 
@@ -341,7 +330,7 @@ class EdgePassageStore(QdrantStoreBase):
                 with_vector=[DENSE_VECTOR],
             )
         points = self._call("search passages", lambda: self._shards[PASSAGES].query(request))
-        return [self._hit(p) for p in points]
+        return [Hit.of(p) for p in points]
 
     # --- maintenance --------------------------------------------------------------------------------
     def optimize(self) -> None:

@@ -206,17 +206,6 @@ class ServerPassageStore(QdrantStoreBase):
         return out
 
     @staticmethod
-    def _hit(point: Any) -> Hit:
-        vector = point.vector if isinstance(point.vector, dict) else {}
-        dense = vector.get(DENSE_VECTOR)
-        return Hit(
-            id=str(point.id),
-            payload=dict(point.payload or {}),
-            score=getattr(point, "score", None),
-            dense=list(dense) if dense is not None else None,
-        )
-
-    @staticmethod
     def _payload_selector(exclude: Sequence[str]) -> Any:
         return qm.PayloadSelectorExclude(exclude=list(exclude)) if exclude else True
 
@@ -248,7 +237,7 @@ class ServerPassageStore(QdrantStoreBase):
                 with_vectors=[DENSE_VECTOR] if with_dense else False,
             ),
         )
-        by_id = {str(r.id): self._hit(r) for r in records}
+        by_id = {str(r.id): Hit.of(r) for r in records}
         return [by_id[i] for i in point_ids if i in by_id]
 
     def _scroll(
@@ -268,7 +257,7 @@ class ServerPassageStore(QdrantStoreBase):
                 with_vectors=False,
             )
             records, offset = self._call(f"scroll {kind}", page)
-            hits.extend(self._hit(r) for r in records)
+            hits.extend(Hit.of(r) for r in records)
             if offset is None:
                 return hits
 
@@ -350,7 +339,7 @@ class ServerPassageStore(QdrantStoreBase):
                     with_vectors=[DENSE_VECTOR],
                 ),
             )
-        return [self._hit(p) for p in response.points]
+        return [Hit.of(p) for p in response.points]
 
     def optimize(self) -> None:
         """Nothing to do: a Qdrant server builds its indexes in the background."""
