@@ -18,6 +18,9 @@ from eval.gold import DEFAULT_GOLD
 
 SEED = 20261201
 DEV_SHARE = 0.6
+# The number of the first question of each batch that was split (q001-q224 in the fifth session,
+# q225-q344 in the sixth): the split of every batch is reproduced by assigning the batches in this order.
+BATCH_STARTS = (1, 225)
 
 
 def stratum(question: dict) -> tuple[bool, str, str]:
@@ -39,6 +42,19 @@ def assign_splits(questions: list[dict], seed: int = SEED, dev_share: float = DE
         for i, q in enumerate(members):
             q["split"] = "dev" if i < n_dev else "test"
     return questions
+
+
+def reassign_in_batches(questions: list[dict]) -> list[dict]:
+    """The splits :func:`assign_splits` gives when the batches of ``BATCH_STARTS`` are added one by one
+    (to check that the committed split is the seeded one)."""
+    fresh = [{k: v for k, v in q.items() if k != "split"} for q in questions]
+    bounds = [*BATCH_STARTS[1:], 10**9]
+    done: list[dict] = []
+    for start, end in zip(BATCH_STARTS, bounds, strict=True):
+        batch = [q for q in fresh if start <= int(q["id"].lstrip("q")) < end]
+        assign_splits(done + batch)
+        done += batch
+    return fresh
 
 
 def main() -> None:
