@@ -226,7 +226,25 @@ def server_run(args: argparse.Namespace, store: Path, threads: int, log_dir: Pat
         result = load(HOST, port, args.clients, args.seconds, args.health_every)
     finally:
         stop_server(proc)
-    return {"torch_threads": threads, "ready_s": round(ready_s, 1), "store": info} | result
+    failures = server_errors(log_path)
+    if failures:
+        print(f"  the server logged {len(failures)} errors; the first:\n{failures[0]}")
+    return (
+        {"torch_threads": threads, "ready_s": round(ready_s, 1), "store": info}
+        | result
+        | {"server_errors": failures}
+    )
+
+
+def server_errors(log_path: Path) -> list[str]:
+    """The tracebacks and error lines the server logged (the reason for a 500 or a dropped connection)."""
+    blocks: list[list[str]] = []
+    for line in log_path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith(("ERROR", "Traceback", "CRITICAL")):
+            blocks.append([line])
+        elif blocks and (line.startswith((" ", "\t")) or not line.startswith(("INFO", "WARNING"))):
+            blocks[-1].append(line)
+    return ["\n".join(b[-40:]) for b in blocks]
 
 
 def report_line(run: dict[str, Any]) -> str:
