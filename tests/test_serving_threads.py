@@ -1,5 +1,6 @@
-"""Serving pins torch to ``model.torch_threads``: set in the app's lifespan, and it holds in the worker threads
-FastAPI runs the searches in (bench/README.md, "Load": 1 thread against 2 under 8 clients)."""
+"""Serving under load: torch pinned to ``model.torch_threads`` (set in the app's lifespan, and it holds in the
+worker threads FastAPI runs the searches in), and at most ``api.max_concurrent_searches`` retrievals at once
+(bench/README.md, "Load")."""
 
 from __future__ import annotations
 
@@ -46,3 +47,25 @@ def test_the_lifespan_sets_torch_threads_for_the_worker_threads(
         # A thread that starts after the lifespan (as the request threads do) runs with the setting. (A thread
         # that ran torch before keeps its own OpenMP count: the test's thread, here.)
         assert threads_in_a_worker() == threads
+
+
+def test_retrievals_beyond_the_bound_wait_their_turn(settings_factory: Callable[..., Settings]) -> None:
+    from ingest.store import opened_store
+    from kb_api.services import Services
+
+    settings = settings_factory(max_concurrent_searches=1)
+    with opened_store(settings) as store:
+        services = Services.build(settings, store)
+        services.search.warm_up()
+        done = threading.Event()
+
+        def search() -> None:
+            services.search.search("Welke acties krijgen geen prioriteit?")
+            done.set()
+
+        with services.search._slots:  # the one slot is taken
+            worker = threading.Thread(target=search)
+            worker.start()
+            assert not done.wait(1.0)
+        assert done.wait(60.0)
+        worker.join()
