@@ -29,8 +29,6 @@ import os
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
 import argparse
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +41,7 @@ from typing import Any
 
 import httpx
 
-from bench import busy_warning, loadavg, machine_info, write_json
+from bench import busy_warning, free_port, loadavg, machine_info, stop_server, write_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -93,12 +91,6 @@ def serve(port: int, qdrant_path: Path) -> None:
     uvicorn.run(app, host=HOST, port=port, log_level="warning", access_log=False)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(port: int, qdrant_path: Path, log_path: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, HAYSTACK_TELEMETRY_ENABLED="False", PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "bench.bench_api", "--serve", "--port", str(port)]
@@ -108,18 +100,6 @@ def start_server(port: int, qdrant_path: Path, log_path: Path) -> subprocess.Pop
         return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     finally:
         log.close()  # the child holds its own handle
-
-
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the child we started: SIGINT (graceful, closes the store), then SIGKILL if it hangs."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 def _tail(path: Path, lines: int = 30) -> str:

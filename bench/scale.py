@@ -14,14 +14,19 @@
    0.97 in both, with a margin of 0.01 for build-to-build variation, is used below.
 4. **Per size, in a fresh child process:** time to open the store, resident memory, a /health-style call.
 5. **Interleaved latency loop** in this process, all stores open: per question, every size in a shuffled
-   order, a hybrid query (weighted RRF of sparse and dense prefetch, 50 candidates each) without and with
-   a region filter, a health call (passage count, document count, region facet), and now and then the
-   write and deletion of a new 30-passage document. Ratios to the smallest size are computed from the same
-   loop, so load from other work on the machine hits every size alike.
+   order, the product's hybrid search (:class:`ProductSearch`: query analysis, e5 query embedding with the
+   serving torch threads, sparse vector, ``store.hybrid`` with weighted RRF of a sparse and a dense prefetch
+   of 50, answer-type boost, duplicate grouping) without and with a region filter, then ``store.hybrid``
+   alone with the precomputed query vectors (the engine's share), a health call (passage count, document
+   count, region facet), and now and then the write and deletion of a new 30-passage document. Ratios to the
+   smallest size are computed from the same loop, so load from other work on the machine hits every size
+   alike.
 
-Query vectors are the real e5 embeddings (and Dutch sparse vectors) of the gold questions, computed once
-with one torch thread before anything is timed. The last line is
-``scale: p95 ratio at <largest N>: <x> unfiltered, <y> filtered``.
+Query vectors for the search-width measurement and ``store.hybrid`` alone are the real e5 embeddings (and
+Dutch sparse vectors) of the gold questions, computed once with one torch thread before anything is timed;
+the product's search embeds every question anew. The last two lines are
+``store.hybrid alone: p95 ratio at <largest N>: <x> unfiltered, <y> filtered`` and
+``scale: p95 ratio at <largest N>: <x> unfiltered, <y> filtered`` (the product's search).
 """
 
 from __future__ import annotations
@@ -65,6 +70,8 @@ AGREEMENT_MARGIN = 0.01
 FILTER_REGION = "Noordoost-Brabant"
 DOC_TYPES = ("raadsinformatiebrief", "raadsmemo", "koersplan", "regiovisie", "toezeggingenlijst", "memo")
 QUESTIONS = REPO_ROOT / "eval" / "gold" / "questions.jsonl"
+# Timed per question and size: the product's search without and with the region filter, then store.hybrid alone.
+KINDS = ("unfiltered", "filtered", "store_unfiltered", "store_filtered")
 
 
 @dataclass
@@ -93,7 +100,7 @@ def ingest_old_store(folder: Path) -> None:
     from kb_core.domain import KEYWORD_FIELDS, RANGE_FIELDS
     from kb_core.settings import Settings
 
-    settings = Settings(qdrant_path=folder, qdrant_url=None)
+    settings = Settings().with_changes(store={"qdrant_path": folder, "qdrant_url": None})
     started = time.perf_counter()
     pipe = build_indexing_pipeline(settings, None, progress_bar=False, write=False)
     passages = pipe.run({"reader": {"sources": default_sources(settings)}})["sparse"]["documents"]
@@ -206,7 +213,7 @@ def synthetic_documents(
     real: list[Real], count: int, rng: np.random.Generator, *, doc_size: int | None = None
 ) -> Iterator[tuple[DocumentRecord, list[PassageRecord]]]:
     """``count`` synthetic passages in documents of 10-60 (or ``doc_size``), each modelled on a real one."""
-    from ingest.regions import MUNICIPALITY_REGION
+    from kb_core.lang.regions import MUNICIPALITY_REGION
 
     by_doc: dict[str, list[Real]] = defaultdict(list)
     for p in real:
@@ -319,6 +326,35 @@ def rss_mb() -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+class ProductSearch:
+    """The product's hybrid search over any of the open stores, as ``SearchService.search`` runs it.
+
+    The query pipeline of :mod:`kb_api.retrieval.pipeline`: query analysis (language, RRF weights, lexical
+    text), the e5 query embedding with the serving torch threads (``model.torch_threads``, applied as the
+    app's lifespan does), the Dutch sparse vector, ``store.hybrid`` with the query's weights and
+    ``search.grouping_pool`` passages, the answer-type boost and duplicate grouping. Nothing is cached
+    between calls. One pipeline (one model in memory), its retriever pointed at the store being measured.
+    """
+
+    def __init__(self, store: EdgePassageStore) -> None:
+        from kb_api.main import apply_torch_threads
+        from kb_api.retrieval.hybrid_retriever import WeightedHybridRetriever
+        from kb_api.retrieval.pipeline import build_query_pipeline
+        from kb_core.settings import Settings
+
+        self.settings = Settings()
+        apply_torch_threads(self.settings)
+        self.query = build_query_pipeline(self.settings, store, "hybrid")
+        self.query.pipeline.warm_up()
+        retriever = self.query.pipeline.get_component("retriever")
+        assert isinstance(retriever, WeightedHybridRetriever)
+        self.retriever = retriever
+
+    def run(self, store: EdgePassageStore, question: str, flt: StoreFilter | None) -> None:
+        self.retriever.store = store
+        self.query.run(question, flt, self.settings.search.grouping_pool)
 
 
 def health(store: EdgePassageStore) -> None:
@@ -462,6 +498,10 @@ def main(argv: list[str] | None = None) -> int:
     largest = str(sizes[-1])
     ratio = summary["ratios_p95"][largest]
     print(
+        f"store.hybrid alone: p95 ratio at {largest}: {ratio['store_unfiltered']:.2f} unfiltered, "
+        f"{ratio['store_filtered']:.2f} filtered"
+    )
+    print(
         f"scale: p95 ratio at {largest}: {ratio['unfiltered']:.2f} unfiltered, {ratio['filtered']:.2f} filtered"
     )
     return 0
@@ -555,9 +595,11 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
     stores = {size: EdgePassageStore(work / f"store-{size}", hnsw_ef=chosen) for size in sizes}
     times: dict[int, dict[str, list[float]]] = {s: defaultdict(list) for s in sizes}
     try:
+        product = ProductSearch(stores[sizes[0]])
         for st in stores.values():  # warm-up
             for q in loop_queries[:5]:
                 st.hybrid(q["dense"], q["indices"], q["values"], flt=region)
+                product.run(st, q["question"], region)
             health(st)
         order = random.Random(SEED)
         gc.collect()
@@ -569,24 +611,30 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
                 for size in shuffled:
                     st = stores[size]
                     t0 = time.perf_counter()
-                    st.hybrid(q["dense"], q["indices"], q["values"])
+                    product.run(st, q["question"], None)
                     t1 = time.perf_counter()
-                    st.hybrid(q["dense"], q["indices"], q["values"], flt=region)
+                    product.run(st, q["question"], region)
                     t2 = time.perf_counter()
-                    health(st)
+                    st.hybrid(q["dense"], q["indices"], q["values"])
                     t3 = time.perf_counter()
+                    st.hybrid(q["dense"], q["indices"], q["values"], flt=region)
+                    t4 = time.perf_counter()
+                    health(st)
+                    t5 = time.perf_counter()
                     times[size]["unfiltered"].append((t1 - t0) * 1000)
                     times[size]["filtered"].append((t2 - t1) * 1000)
-                    times[size]["health"].append((t3 - t2) * 1000)
+                    times[size]["store_unfiltered"].append((t3 - t2) * 1000)
+                    times[size]["store_filtered"].append((t4 - t3) * 1000)
+                    times[size]["health"].append((t5 - t4) * 1000)
                     if qi % 10 == 0:
                         record, passages = new_document(real, rep * 100 + qi)
-                        t4 = time.perf_counter()
-                        st.write_document(record, passages)
-                        t5 = time.perf_counter()
-                        st.delete_document(record.document_id)
                         t6 = time.perf_counter()
-                        times[size]["write_doc"].append((t5 - t4) * 1000)
-                        times[size]["delete_doc"].append((t6 - t5) * 1000)
+                        st.write_document(record, passages)
+                        t7 = time.perf_counter()
+                        st.delete_document(record.document_id)
+                        t8 = time.perf_counter()
+                        times[size]["write_doc"].append((t7 - t6) * 1000)
+                        times[size]["delete_doc"].append((t8 - t7) * 1000)
             gc.collect()
         gc.enable()
         facet_ms = {}
@@ -617,7 +665,7 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
             **probes[size],
             "hybrid_ms": {
                 kind: {"p50": round(percentile(t[kind], 50), 2), "p95": round(percentile(t[kind], 95), 2)}
-                for kind in ("unfiltered", "filtered")
+                for kind in KINDS
             },
             "health_ms": {
                 "p50": round(percentile(t["health"], 50), 2),
@@ -631,29 +679,37 @@ def run(args: argparse.Namespace, sizes: list[int], work: Path) -> dict[str, Any
     ratios = {
         str(size): {
             kind: round(percentile(times[size][kind], 95) / percentile(times[base][kind], 95), 3)
-            for kind in ("unfiltered", "filtered")
+            for kind in KINDS
         }
         for size in sizes
     }
     print()
     header = (
-        f"{'passages':>9} {'open s':>7} {'RSS MB':>10} {'disk MB':>8} {'hybrid p50/p95 ms':>18} "
-        f"{'filtered p50/p95':>17} {'ratio p95':>10} {'health p95':>10} {'doc facet':>9} {'write doc':>9}"
+        f"{'passages':>9} {'open s':>7} {'RSS MB':>10} {'disk MB':>8} {'search p50/p95 ms':>18} "
+        f"{'filtered p50/p95':>17} {'ratio p95':>10} {'store p50/p95':>15} {'filtered':>15} {'ratio':>10} "
+        f"{'health p95':>10} {'doc facet':>9} {'write doc':>9}"
     )
     print(header)
     for size in sizes:
         s = per_size[str(size)]
         h, f = s["hybrid_ms"]["unfiltered"], s["hybrid_ms"]["filtered"]
+        sh, sf = s["hybrid_ms"]["store_unfiltered"], s["hybrid_ms"]["store_filtered"]
         r = ratios[str(size)]
         print(
             f"{size:>9} {s['open_s']:>7.2f} "
             f"{s['rss_open_mb'] - s['rss_base_mb']:>4.0f}/{s['rss_queried_mb'] - s['rss_base_mb']:<5.0f} "
             f"{s['disk_mb']:>8.1f} "
             f"{h['p50']:>8.2f} / {h['p95']:>6.2f} {f['p50']:>8.2f} / {f['p95']:>6.2f} "
-            f"{r['unfiltered']:>4.2f}/{r['filtered']:<4.2f} {s['health_ms']['p95']:>9.2f} "
+            f"{r['unfiltered']:>4.2f}/{r['filtered']:<4.2f} "
+            f"{sh['p50']:>6.2f} / {sh['p95']:>6.2f} {sf['p50']:>6.2f} / {sf['p95']:>6.2f} "
+            f"{r['store_unfiltered']:>4.2f}/{r['store_filtered']:<4.2f} {s['health_ms']['p95']:>9.2f} "
             f"{s['document_facet_ms']:>9.1f} {s['write_30_passage_doc_ms']:>9.1f}"
         )
-    print("  (RSS: growth of a fresh process by opening the store / after 20 queries; times in ms)")
+    print(
+        "  (search: the product's hybrid search, query analysis + embedding + store query + boost + grouping;"
+        " store: store.hybrid alone with precomputed query vectors; RSS: growth of a fresh process by opening"
+        " the store / after 20 queries; times in ms)"
+    )
     return {
         "sizes": sizes,
         "hnsw_ef": chosen,

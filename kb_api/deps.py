@@ -9,28 +9,36 @@ from fastapi import Depends, Request
 from kb_api.services import AskService, CatalogueService, SearchService, Services
 from kb_core.settings import Settings
 
+# The dependencies are coroutines: each is an attribute lookup, which FastAPI then runs on the event loop.
+# A plain ``def`` dependency is sent to the thread pool, one hop per dependency per request, and under load
+# every hop waits for the GIL behind the searches: /health took four such hops (bench/README.md, "Load").
 
-def get_services(request: Request) -> Services:
-    """The app's services (created and warmed in the lifespan)."""
+
+def _services(request: Request) -> Services:
     return request.app.state.services
 
 
-def get_catalogue(request: Request) -> CatalogueService:
+async def get_services(request: Request) -> Services:
+    """The app's services (created and warmed in the lifespan)."""
+    return _services(request)
+
+
+async def get_catalogue(request: Request) -> CatalogueService:
     """The catalogue service: documents, health, vocabulary."""
-    return get_services(request).catalogue
+    return _services(request).catalogue
 
 
-def get_search(request: Request) -> SearchService:
+async def get_search(request: Request) -> SearchService:
     """The search service."""
-    return get_services(request).search
+    return _services(request).search
 
 
-def get_ask(request: Request) -> AskService:
+async def get_ask(request: Request) -> AskService:
     """The ask service."""
-    return get_services(request).ask
+    return _services(request).ask
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings
 

@@ -230,6 +230,14 @@ class ApiSettings(_Area):
     max_export_rows: int = Field(
         default=1000, ge=1, le=100000, description="Most matching passages one CSV/JSON export holds."
     )
+    max_concurrent_searches: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="How many query retrievals (embedding the query, the store queries) run at once; the "
+        "others wait their turn without taking CPU or the GIL, so a short request such as /health is not "
+        "slowed by a crowd of searches. 0: one per CPU core.",
+    )
 
 
 AREAS: dict[str, type[_Area]] = {

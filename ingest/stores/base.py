@@ -186,9 +186,15 @@ class PassageStore(Protocol):
         ...
 
     def dense(
-        self, dense: Sequence[float], *, flt: StoreFilter | None = None, limit: int = 10
+        self,
+        dense: Sequence[float],
+        *,
+        flt: StoreFilter | None = None,
+        limit: int = 10,
+        fields: Sequence[str] | None = None,
     ) -> list[StoredPassage]:
-        """Nearest passages by the dense vector (score = dense_score = cosine)."""
+        """Nearest passages by the dense vector (score = dense_score = cosine); ``fields``: only these metadata
+        fields are read (no text), for callers that need ids and a few fields of many passages."""
         ...
 
     def sparse(
@@ -198,8 +204,9 @@ class PassageStore(Protocol):
         *,
         flt: StoreFilter | None = None,
         limit: int = 10,
+        fields: Sequence[str] | None = None,
     ) -> list[StoredPassage]:
-        """Best passages by the sparse vector (IDF-weighted dot product)."""
+        """Best passages by the sparse vector (IDF-weighted dot product); ``fields`` as for :meth:`dense`."""
         ...
 
     def unit_vectors(self, unit_ids: Sequence[str]) -> dict[str, tuple[list[float], dict[str, Any]]]:
@@ -250,7 +257,7 @@ class Hit:
             id=str(point.id),
             payload=dict(point.payload or {}),
             score=getattr(point, "score", None),
-            dense=list(dense) if dense is not None else None,
+            dense=dense if dense is None or isinstance(dense, list) else list(dense),
         )
 
 
@@ -337,8 +344,11 @@ class QdrantStoreBase(ABC):
         limit: int,
         candidates: int,
         rrf_k: int,
+        with_dense: bool,
+        include: Sequence[str] | None,
     ) -> list[Hit]:
-        """Passages: RRF of the given legs (``weights`` set), or the single leg's own ranking (``None``)."""
+        """Passages: RRF of the given legs (``weights`` set), or the single leg's own ranking (``None``);
+        their dense vectors when ``with_dense``; only the ``include`` payload keys when given."""
 
     @abstractmethod
     def _close_engine(self) -> None:
@@ -537,13 +547,21 @@ class QdrantStoreBase(ABC):
             limit=limit + TIE_MARGIN,
             candidates=max(candidates, limit),
             rrf_k=rrf_k,
+            with_dense=True,  # dense_score of each fused passage (the fusion's score is a rank vote)
+            include=None,
         )
         return self._scored(hits, dense)[:limit]
 
     def dense(
-        self, dense: Sequence[float], *, flt: StoreFilter | None = None, limit: int = 10
+        self,
+        dense: Sequence[float],
+        *,
+        flt: StoreFilter | None = None,
+        limit: int = 10,
+        fields: Sequence[str] | None = None,
     ) -> list[StoredPassage]:
-        """Nearest passages by cosine."""
+        """Nearest passages by cosine: the score is the cosine (on the original vectors, rescored), so no
+        vector is read back."""
         self._check_dense(dense)
         self._check_open()
         hits = self._query(
@@ -554,8 +572,13 @@ class QdrantStoreBase(ABC):
             limit=limit,
             candidates=limit,
             rrf_k=0,
+            with_dense=False,
+            include=_include(fields),
         )
-        return self._scored(hits, dense)
+        passages = self._scored(hits, None)
+        for passage in passages:
+            passage.dense_score = passage.score
+        return passages
 
     def sparse(
         self,
@@ -564,6 +587,7 @@ class QdrantStoreBase(ABC):
         *,
         flt: StoreFilter | None = None,
         limit: int = 10,
+        fields: Sequence[str] | None = None,
     ) -> list[StoredPassage]:
         """Best passages by the IDF-weighted sparse dot product (no terms -> nothing)."""
         self._check_open()
@@ -577,6 +601,8 @@ class QdrantStoreBase(ABC):
             limit=limit,
             candidates=limit,
             rrf_k=0,
+            with_dense=False,
+            include=_include(fields),
         )
         return self._scored(hits, None)
 
@@ -649,16 +675,23 @@ class QdrantStoreBase(ABC):
         )
 
     def _scored(self, hits: list[Hit], dense: Sequence[float] | None) -> list[StoredPassage]:
-        """Results best first, equal scores by passage id (engines order ties differently)."""
-        query = unit_vector(dense) if dense is not None else None
-        out = []
+        """Results best first, equal scores by passage id (engines order ties differently); with the query
+        vector, each passage's ``dense_score`` from its returned vector (one matrix product for all)."""
         hits = sorted(hits, key=lambda h: (-round(h.score or 0.0, 8), str(h.payload.get("id", h.id))))
-        for hit in hits:
-            passage = self._stored(hit)
-            if query is not None and hit.dense is not None:
-                passage.dense_score = float(np.dot(query, unit_vector(hit.dense)))
-            out.append(passage)
+        out = [self._stored(hit) for hit in hits]
+        with_vector = [i for i, hit in enumerate(hits) if hit.dense is not None]
+        if dense is not None and with_vector:
+            matrix = np.asarray([hits[i].dense for i in with_vector], dtype=np.float32)
+            norms = np.linalg.norm(matrix, axis=1)
+            cosines = (matrix @ unit_vector(dense)) / np.where(norms > 0, norms, 1.0)
+            for i, cosine in zip(with_vector, cosines.tolist(), strict=True):
+                out[i].dense_score = float(cosine)
         return out
+
+
+def _include(fields: Sequence[str] | None) -> list[str] | None:
+    """The payload keys that hold a passage's id and the given metadata fields (None: the whole payload)."""
+    return None if fields is None else ["id", *(f"meta.{f}" for f in fields)]
 
 
 def _union(first: Sequence[str], second: Sequence[str]) -> list[str]:

@@ -294,6 +294,8 @@ class EdgePassageStore(QdrantStoreBase):
         limit: int,
         candidates: int,
         rrf_k: int,
+        with_dense: bool,
+        include: Sequence[str] | None,
     ) -> list[Hit]:
         flt = self._filter(conditions)
         params = qe.SearchParams(
@@ -301,6 +303,8 @@ class EdgePassageStore(QdrantStoreBase):
             exact=self.exact,
             quantization=qe.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING),
         )
+        payload: Any = qe.PayloadSelector.Include(list(include)) if include is not None else True
+        vectors: Any = [DENSE_VECTOR] if with_dense else False
         legs: list[tuple[Any, Any]] = []  # (query, params), sparse first
         if sparse is not None:
             vector = qe.SparseVector(indices=list(sparse[0]), values=list(sparse[1]))
@@ -314,8 +318,8 @@ class EdgePassageStore(QdrantStoreBase):
                 query=query,
                 filter=flt,
                 params=leg_params,
-                with_payload=True,
-                with_vector=[DENSE_VECTOR],
+                with_payload=payload,
+                with_vector=vectors,
             )
         else:
             prefetches = [
@@ -326,8 +330,8 @@ class EdgePassageStore(QdrantStoreBase):
                 limit=limit,
                 prefetches=prefetches,
                 query=qe.Fusion.Rrf(k=rrf_k, weights=list(weights)),  # type: ignore[arg-type]  # stub names Fusion only
-                with_payload=True,
-                with_vector=[DENSE_VECTOR],
+                with_payload=payload,
+                with_vector=vectors,
             )
         points = self._call("search passages", lambda: self._shards[PASSAGES].query(request))
         return [Hit.of(p) for p in points]

@@ -289,6 +289,8 @@ class ServerPassageStore(QdrantStoreBase):
         limit: int,
         candidates: int,
         rrf_k: int,
+        with_dense: bool,
+        include: Sequence[str] | None,
     ) -> list[Hit]:
         flt = self._filter(conditions)
         # In-process mode always searches exactly and warns about search params.
@@ -301,6 +303,8 @@ class ServerPassageStore(QdrantStoreBase):
                 quantization=qm.QuantizationSearchParams(rescore=True, oversampling=OVERSAMPLING),
             )
         )
+        payload: Any = qm.PayloadSelectorInclude(include=list(include)) if include is not None else True
+        vectors: Any = [DENSE_VECTOR] if with_dense else False
         legs: list[tuple[Any, str, Any]] = []  # (query, using, params), sparse first
         if sparse is not None:
             vector = qm.SparseVector(indices=list(sparse[0]), values=list(sparse[1]))
@@ -319,8 +323,8 @@ class ServerPassageStore(QdrantStoreBase):
                     query_filter=flt,
                     search_params=leg_params,
                     limit=limit,
-                    with_payload=True,
-                    with_vectors=[DENSE_VECTOR],
+                    with_payload=payload,
+                    with_vectors=vectors,
                 ),
             )
         else:
@@ -335,8 +339,8 @@ class ServerPassageStore(QdrantStoreBase):
                     prefetch=prefetch,
                     query=qm.RrfQuery(rrf=qm.Rrf(k=rrf_k, weights=list(weights))),
                     limit=limit,
-                    with_payload=True,
-                    with_vectors=[DENSE_VECTOR],
+                    with_payload=payload,
+                    with_vectors=vectors,
                 ),
             )
         return [Hit.of(p) for p in response.points]

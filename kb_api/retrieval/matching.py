@@ -6,8 +6,9 @@ the dense leg with a similarity of at least ``min_similarity``. Both legs carry 
 matches of a filtered search are exactly the matches of the unfiltered search that pass the filter (as long
 as ``limit`` is not reached): that is what makes facet counts equal the totals their selection gives.
 
-Each leg is one store query (``store.dense`` / ``store.sparse`` with the same filter); a match keeps only
-its ids, scores and facet fields, and the passages a page shows are fetched by :func:`fetch_passages`.
+Each leg is one store query (``store.dense`` / ``store.sparse`` with the same filter) that reads only the ids,
+scores and facet fields of up to ``limit`` passages (no text, no vectors); the passages a page shows are
+fetched by :func:`fetch_passages`.
 """
 
 from __future__ import annotations
@@ -63,12 +64,14 @@ def find_matches(
     sparse_weight, dense_weight = (weights or [1.0, 1.0])[:2]
     dense = [
         p
-        for p in store.dense(query_embedding, flt=filters, limit=limit)
+        for p in store.dense(query_embedding, flt=filters, limit=limit, fields=FACET_FIELDS)
         if (p.score or 0.0) >= min_similarity
     ]
     sparse = []
     if sparse_embedding is not None and sparse_embedding.indices:
-        sparse = store.sparse(sparse_embedding.indices, sparse_embedding.values, flt=filters, limit=limit)
+        sparse = store.sparse(
+            sparse_embedding.indices, sparse_embedding.values, flt=filters, limit=limit, fields=FACET_FIELDS
+        )
 
     seen: dict[str, Match] = {}
 

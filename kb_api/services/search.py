@@ -11,6 +11,7 @@ Two views of one retrieval:
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -90,6 +91,9 @@ class SearchService:
         self.catalogue = catalogue
         self._pipelines: dict[Mode, QueryPipeline] = {}
         self._lock = threading.Lock()
+        slots = settings.api.max_concurrent_searches or os.cpu_count() or 1
+        # Retrievals beyond this many wait here (blocked, not competing for the cores and the GIL).
+        self._slots = threading.BoundedSemaphore(slots)
 
     def pipeline(self, mode: Mode = "hybrid") -> QueryPipeline:
         """The warmed query pipeline for a retrieval mode (built on first use)."""
@@ -258,7 +262,9 @@ class SearchService:
         return search.match_min_similarity
 
     def _retrieve(self, query: str, store_filter: StoreFilter | None, top_k: int, mode: Mode) -> QueryResult:
-        return self.pipeline(mode).run(query, store_filter, max(top_k, self.settings.search.grouping_pool))
+        pipeline = self.pipeline(mode)
+        with self._slots:
+            return pipeline.run(query, store_filter, max(top_k, self.settings.search.grouping_pool))
 
     def _outcome(
         self,

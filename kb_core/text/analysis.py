@@ -7,6 +7,7 @@ same sparse dimension. Term ids are a stable hash of the stem, so no vocabulary 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 import zlib
 from collections import Counter
@@ -27,9 +28,17 @@ DUTCH_STOPWORDS = stopwords("nl")
 ENGLISH_STOPWORDS = stopwords("en")
 
 
-@lru_cache(maxsize=1)
+_THREAD = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("dutch")
+    """This thread's Snowball stemmer. A stemmer keeps the word it works on in itself, so threads sharing one
+    (the API's request threads) corrupt each other's word: an IndexError (HTTP 500) or a wrong stem, which
+    the cache of :func:`stem` would then keep."""
+    stemmer = getattr(_THREAD, "stemmer", None)
+    if stemmer is None:
+        stemmer = _THREAD.stemmer = snowballstemmer.stemmer("dutch")
+    return stemmer
 
 
 def fold(text: str) -> str:
