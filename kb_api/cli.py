@@ -322,10 +322,11 @@ def remove(
 ) -> None:
     """Documenten uit de kennisbank verwijderen (remove by document id; asks first, --yes for scripts)."""
     _quiet_libraries()
+    from ingest.originals import Originals
     from ingest.service import remove_documents
     from ingest.store import stored_documents
 
-    with _opened_store() as (_settings, store):
+    with _opened_store() as (settings, store):
         stored = stored_documents(store)
         present = [d for d in dict.fromkeys(document_ids) if d in stored]
         missing = [d for d in dict.fromkeys(document_ids) if d not in stored]
@@ -335,7 +336,7 @@ def remove(
             _confirm_removal(
                 [f"{d}  ({stored[d].info.title}, {stored[d].passages} passages)" for d in present], yes
             )
-            removed = remove_documents(store, present)
+            removed = remove_documents(store, present, Originals(settings.originals_dir))
         else:
             removed = {}
     for doc_id, count in removed.items():

@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb_api.deps import ServicesDep, SettingsDep
 from kb_api.presenters import ask_response, result_of
-from kb_api.routers.documents import source_file
+from kb_api.routers.documents import original_file
 from kb_api.schemas import SearchResult
 from kb_api.services import AnswerOutcome, MatchPage
 from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, SearchFilters
@@ -391,7 +391,7 @@ def documents_by_id(services: Any, settings: Any) -> dict[str, dict[str, Any]]:
     """Every stored document's metadata by id, with ``file_url`` when its original file is available."""
     docs = {}
     for d in services.catalogue.documents():
-        has_file = source_file(settings.ingest.corpus_dir, d.get("file_name")) is not None
+        has_file = original_file(settings, d["document_id"], d) is not None
         docs[d["document_id"]] = {**d, "file_url": file_url(d["document_id"]) if has_file else None}
     return docs
 
@@ -507,7 +507,7 @@ def document_page(
                 "Document niet gevonden",
                 "Dit document staat niet in de kennisbank. Kies een document uit de lijst met documenten.",
             )
-        has_file = source_file(settings.ingest.corpus_dir, info.get("file_name")) is not None
+        has_file = original_file(settings, document_id, info) is not None
         rows = []
         cited_page = None
         quote_found = False
