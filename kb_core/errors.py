@@ -108,7 +108,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De kennisbank is leeg: eerst wordt het corpus ingelezen ({corpus}).",
         "en": "The knowledge base is empty: ingesting the corpus first ({corpus}).",
     },
-    # writing through the API: the key, uploads, jobs
+    # writing through the API: the key, uploads, jobs (a file's reason is shown next to its name)
     "api_key_missing": {
         "nl": "Voor deze actie is een API-sleutel nodig (Authorization: Bearer <sleutel>).",
         "en": "This action needs an API key (Authorization: Bearer <key>).",
@@ -132,17 +132,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Send the files as multipart/form-data.",
     },
     "file_unsupported_type": {
-        "nl": "{name}: bestandstype '{suffix}' wordt niet ondersteund; wel: {supported}.",
-        "en": "{name}: file type '{suffix}' is not supported; supported: {supported}.",
+        "nl": "bestandstype '{suffix}' wordt niet ondersteund; wel: {supported}.",
+        "en": "file type '{suffix}' is not supported; supported: {supported}.",
     },
     "file_too_large": {
-        "nl": "{name}: bestand te groot (hoogstens {limit} bytes).",
-        "en": "{name}: file too large (at most {limit} bytes).",
+        "nl": "bestand te groot (hoogstens {limit} bytes).",
+        "en": "file too large (at most {limit} bytes).",
     },
-    "file_empty": {"nl": "{name}: het bestand is leeg.", "en": "{name}: the file is empty."},
+    "file_empty": {"nl": "het bestand is leeg.", "en": "the file is empty."},
     "file_not_ingested": {
-        "nl": "{name}: niet ingelezen ({reason}).",
-        "en": "{name}: not ingested ({reason}).",
+        "nl": "niet ingelezen: {reason}",
+        "en": "not ingested: {reason}",
     },
     "service_unreachable": {
         "nl": "De dienst op {url} antwoordt niet: {reason}",

@@ -25,14 +25,17 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ingest.metadata import DOC_TYPES
+from ingest.readers import SUPPORTED_SUFFIXES
 from kb_api.deps import ServicesDep, SettingsDep
 from kb_api.presenters import ask_response, result_of
 from kb_api.routers.documents import original_file
 from kb_api.schemas import SearchResult
 from kb_api.services import AnswerOutcome, MatchPage
-from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, SearchFilters
+from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, OVERRIDABLE_FIELDS, SearchFilters
 from kb_core.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
 from kb_core.lang import dutch_month_names
+from kb_core.lang.regions import REGIONS
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -656,6 +659,29 @@ def document_list(request: Request, services: ServicesDep, settings: SettingsDep
         return render(request, "documents.html", {"docs": docs, "summary": corpus_summary(docs)})
 
     return guarded(request, build)
+
+
+FIELD_LABELS = {f.name: f.label_nl.capitalize() for f in FILTER_FIELDS} | {"title": "Titel", "date": "Datum"}
+
+
+@router.get("/toevoegen", response_class=HTMLResponse)
+def add_documents_page(request: Request) -> HTMLResponse:
+    """Add documents: file picker, optional metadata (the fields that may be given by hand), the API key
+    kept for the browser session; the upload and its progress run in app.js (POST /documents, /jobs)."""
+    examples = {f.name: f.example for f in FILTER_FIELDS} | {"title": "Raadsinformatiebrief aanpak ViA"}
+    options = {"region": sorted(REGIONS), "doc_type": list(DOC_TYPES)}
+    fields = [
+        {
+            "name": name,
+            "label": FIELD_LABELS.get(name, name),
+            "example": examples.get(name),
+            "options": options.get(name),
+        }
+        for name in OVERRIDABLE_FIELDS
+    ]
+    suffixes = sorted(SUPPORTED_SUFFIXES)
+    formats = ", ".join(s.lstrip(".").upper() for s in suffixes)
+    return render(request, "add.html", {"fields": fields, "accept": ",".join(suffixes), "formats": formats})
 
 
 # --- export --------------------------------------------------------------------------------------
