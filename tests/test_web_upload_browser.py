@@ -67,7 +67,7 @@ def test_add_documents_page(page: Any, server: str, tmp_path: Path) -> None:
     page.get_by_label("Documenttype").fill("raadsmemo")
     page.get_by_role("button", name="Toevoegen").click()
     summary = page.locator(".job-summary")
-    expect(summary).to_contain_text("Klaar. 3 van 3 bestanden verwerkt")
+    expect(summary).to_contain_text("Klaar. 3 van 3 bestanden verwerkt", timeout=WAIT_MS)
     rows = page.locator(".upload-files li")
     expect(rows).to_have_count(3)
     expect(rows.filter(has_text="dia.pptx")).to_contain_text("mislukt")
