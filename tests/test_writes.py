@@ -4,6 +4,7 @@ originals served with their content type, removal; on the real embedded store an
 from __future__ import annotations
 
 import io
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from helpers import make_scanned_pdf
 
+from ingest.originals import safe_file_name
 from kb_api.main import create_app
 from kb_core.settings import Settings
 
@@ -254,3 +256,40 @@ def test_upload_bounds(settings_factory: Callable[..., Settings]) -> None:
         assert too_big.status_code == 413 and too_big.json()["error"] == "body_too_large"
         job = small.post("/documents", files=[("file", ("a.txt", b"x" * 3000))], headers=AUTH).json()
         assert job["status"] == "failed" and job["files"][0]["reason_code"] == "file_too_large"
+
+
+def test_an_upload_left_waiting_is_ingested_at_the_next_start(app_settings: Settings) -> None:
+    """Nothing lost: files saved with their job.json by a service that stopped before it ran the job."""
+    job_id = "a" * 32
+    folder = app_settings.uploads_dir / job_id
+    (folder / "0").mkdir(parents=True)
+    (folder / "0" / "wachtend.txt").write_text(
+        "Een wachtende notitie over mantelzorg en ontsporing.", "utf-8"
+    )
+    job_file = {
+        "overrides": {"municipality": "Oss"},
+        "files": [{"name": "wachtend.txt", "path": "0/wachtend.txt"}],
+    }
+    (folder / "job.json").write_text(json.dumps(job_file), encoding="utf-8")
+    with TestClient(create_app(app_settings)) as client:
+        job = wait_for(client, f"/jobs/{job_id}")
+        assert job["status"] == "done" and job["files"][0]["status"] == "ingested"
+        hit = search(client, "wachtende notitie mantelzorg ontsporing")[0]
+        assert hit["document_id"] == "wachtend" and hit["municipality"] == "Oss"
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("C:\\stukken\\memo.docx", "memo.docx"),
+        (".verborgen.pdf", "verborgen.pdf"),
+        ("nota\x00\x1b[31m.txt", "nota_31m.txt"),
+        ("a" * 300 + ".pdf", "a" * 146 + ".pdf"),
+        ("...", None),
+        ("", None),
+    ],
+)
+def test_file_names_are_sanitised(given: str, stored: str | None) -> None:
+    assert safe_file_name(given) == stored
