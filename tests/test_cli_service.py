@@ -109,6 +109,22 @@ def test_kb_ingest_and_remove_through_the_configured_service(
     assert again.exit_code == 0, again.output
     assert "nieuwe tekst" in search(url, "jeugdbescherming Cuijk nieuwe tekst")[0]["text"]
 
+    # A sidecar's metadata travels with its file (a former municipality counts as the one it merged into).
+    (folder / "brief-uden.txt").write_text(
+        "Brief over de aanpak van ouderenmishandeling in de wijk.", "utf-8"
+    )
+    (folder / "brief-uden.txt.meta.json").write_text(
+        '{"municipality": "Uden", "date": "2026-02-02"}', "utf-8"
+    )
+    with_sidecar = runner.invoke(app, ["ingest", str(folder / "brief-uden.txt")])
+    assert with_sidecar.exit_code == 0, with_sidecar.output
+    brief = search(url, "brief aanpak ouderenmishandeling wijk")[0]
+    assert (brief["document_id"], brief["municipality"], brief["date"]) == (
+        "brief-uden",
+        "Maashorst",
+        "2026-02-02",
+    )
+
     refused = runner.invoke(app, ["ingest", str(folder), "--prune"])
     assert refused.exit_code == 2 and "stop eerst de dienst" in refused.output
 
