@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from tqdm import tqdm
 
 from ingest.metadata import is_sidecar, load_manifest, read_sidecar, sidecar_for, slugify, validate_overrides
+from ingest.originals import Originals
 from ingest.pipeline import build_indexing_pipeline
 from ingest.readers import PDF_SUFFIXES, SUPPORTED_SUFFIXES, ReadFailure, file_sha256
 from ingest.store import stored_documents
@@ -195,6 +196,7 @@ class Ingestor:
         self.settings = settings
         self.store = store
         self.progress = progress
+        self.originals = Originals(settings.originals_dir)
         self._pipeline = build_indexing_pipeline(settings, store, progress_bar=False)
         self._manifest_ids = set(load_manifest(settings.manifest_path))
 
@@ -209,8 +211,11 @@ class Ingestor:
         force: bool = False,
         prune: bool = False,
         overrides: Mapping[str, str | None] | None = None,
+        recorded: Mapping[Path, str] | None = None,
     ) -> IngestPlan:
         """What :meth:`ingest` would do, without reading a file's text or changing the store.
+
+        ``recorded`` maps files to the source path their documents record instead of their own (uploads).
 
         With ``prune``, the paths must exist and hold readable files (else PruneRefusedError), and only
         documents whose recorded source file lay under them are candidates for removal. ``overrides`` must
@@ -228,7 +233,7 @@ class Ingestor:
             doc_id = self.document_id_for(path)
             keep.add(doc_id)
             try:
-                reason = self._refusal(path, doc_id, seen, plan.stored)
+                reason = self._refusal(path, doc_id, seen, plan.stored, (recorded or {}).get(path))
                 sidecar = sidecar_for(path) if reason is None else None
                 by_hand = {**(read_sidecar(sidecar) if sidecar else {}), **checked}
                 if reason is not None:
@@ -274,7 +279,12 @@ class Ingestor:
         return plan
 
     def _refusal(
-        self, path: Path, doc_id: str, seen: dict[str, Path], stored: dict[str, DocumentSummary]
+        self,
+        path: Path,
+        doc_id: str,
+        seen: dict[str, Path],
+        stored: dict[str, DocumentSummary],
+        recorded: str | None = None,
     ) -> str | None:
         """Why ``path`` is not ingested (checked before it is read), or None. Files refused for what they
         are (missing, empty, of an unsupported type) claim no document id; the others claim theirs."""
@@ -292,7 +302,8 @@ class Ingestor:
         other = stored.get(doc_id)
         # The same content from another place is the same document, moved (it is skipped as unchanged,
         # or rewritten with its new source path under --force); other content never replaces it.
-        if other is not None and not _same_source(other, path) and other.file_hash != file_sha256(path):
+        same_source = _same_source(other, path, recorded) if other is not None else False
+        if other is not None and not same_source and other.file_hash != file_sha256(path):
             where = other.source_path or other.file_name or "?"
             return (
                 f"document id '{doc_id}' is already taken by {where}; rename this file, "
@@ -308,8 +319,14 @@ class Ingestor:
         prune: bool = False,
         remove_only: Collection[str] | None = None,
         overrides: Mapping[str, str | None] | None = None,
+        recorded: Mapping[Path, str] | None = None,
+        on_batch: Callable[[IngestReport, list[str]], None] | None = None,
     ) -> IngestReport:
         """Ingest files/folders; see the module docstring for what is skipped, replaced and removed.
+
+        Each document written keeps its file in the originals folder. ``on_batch(report, written)`` is
+        called after each batch with the report so far and the ids that batch wrote (they are searchable
+        from then on). ``recorded``: see :meth:`plan`.
 
         ``remove_only`` limits what prune may remove to those ids (the ones a person confirmed).
         ``overrides`` (fields of ``kb_core.domain.OVERRIDABLE_FIELDS``) set those fields of every file of this
@@ -318,7 +335,7 @@ class Ingestor:
         started = time.perf_counter()
         paths = list(paths)
         checked = validate_overrides(overrides or {}, origin="kb ingest")
-        plan = self.plan(paths, force=force, prune=prune, overrides=checked)
+        plan = self.plan(paths, force=force, prune=prune, overrides=checked, recorded=recorded)
         report = IngestReport(unchanged=list(plan.unchanged), failed=list(plan.failed))
         bar = tqdm(
             total=len(plan.todo) + len(plan.unchanged) + len(plan.failed),
@@ -333,32 +350,42 @@ class Ingestor:
         for i in range(0, len(plan.todo), size):
             batch = plan.todo[i : i + size]
             bar.set_postfix_str(batch[-1][0].name[-40:])
-            self._ingest_batch(batch, report, checked)
+            before = len(report.ingested)
+            self._ingest_batch(batch, report, checked, recorded or {})
             bar.update(len(batch))
+            if on_batch is not None:
+                on_batch(report, report.ingested[before:])
             bar.set_description(f"Ingesting ({report.passages} passages)")
         bar.close()
         for doc_id in plan.remove:
             if remove_only is None or doc_id in remove_only:
-                self.store.delete_document(doc_id)
+                remove_documents(self.store, [doc_id], self.originals)
                 report.removed.append(doc_id)
-        for doc_id in plan.broken:
-            self.store.delete_document(doc_id)
+        remove_documents(self.store, plan.broken, self.originals)
         if report.ingested or report.removed or plan.broken:
             self.store.optimize()  # build the dense index once per run, not per request
         report.seconds = time.perf_counter() - started
         return report
 
     def _ingest_batch(
-        self, batch: list[tuple[Path, str]], report: IngestReport, overrides: dict[str, str | None]
+        self,
+        batch: list[tuple[Path, str]],
+        report: IngestReport,
+        overrides: dict[str, str | None],
+        recorded: Mapping[Path, str],
     ) -> None:
+        sources = {str(path): recorded[path] for path, _ in batch if path in recorded}
         try:
             result = self._pipeline.run(
-                {"reader": {"sources": [path for path, _ in batch]}, "metadata": {"overrides": overrides}}
+                {
+                    "reader": {"sources": [path for path, _ in batch], "recorded_sources": sources},
+                    "metadata": {"overrides": overrides},
+                }
             )
         except Exception as exc:  # one bad file must not stop the others: retry them one by one
             if len(batch) > 1:
                 for item in batch:
-                    self._ingest_batch([item], report, overrides)
+                    self._ingest_batch([item], report, overrides, recorded)
                 return
             logger.exception("Ingestion of %s failed", batch[0][0])
             report.failed.append(
@@ -374,6 +401,7 @@ class Ingestor:
             if str(path) in failed_paths:
                 continue
             if doc_id in written_ids:
+                self.originals.keep(doc_id, path)
                 report.ingested.append(doc_id)
             else:
                 report.failed.append(ReadFailure(str(path), "no text passages found in the file"))
@@ -387,11 +415,11 @@ def _has_metadata(stored: DocumentSummary, by_hand: Mapping[str, str | None], ha
     return all(getattr(stored.info, name) == value for name, value in by_hand.items())
 
 
-def _same_source(stored: DocumentSummary, path: Path) -> bool:
-    """Whether a stored document came from ``path``: its recorded source path, or (documents stored before
-    source paths were recorded) its file name."""
+def _same_source(stored: DocumentSummary, path: Path, recorded: str | None = None) -> bool:
+    """Whether a stored document came from ``path`` (recorded as ``recorded`` when given): its recorded
+    source path, or (documents stored before source paths were recorded) its file name."""
     if stored.source_path:
-        return stored.source_path == str(_resolved(path))
+        return stored.source_path == (recorded or str(_resolved(path)))
     return stored.file_name in (None, path.name)
 
 
@@ -413,6 +441,14 @@ def ingest_corpus_if_empty(
     return report
 
 
-def remove_documents(store: PassageStore, document_ids: Iterable[str]) -> dict[str, int]:
-    """Remove documents by id; returns passages removed per id (0 = the id was not stored)."""
-    return {doc_id: store.delete_document(doc_id) for doc_id in document_ids}
+def remove_documents(
+    store: PassageStore, document_ids: Iterable[str], originals: Originals | None = None
+) -> dict[str, int]:
+    """Remove documents by id, and their kept originals; returns passages removed per id (0 = the id was
+    not stored)."""
+    removed = {}
+    for doc_id in document_ids:
+        removed[doc_id] = store.delete_document(doc_id)
+        if originals is not None:
+            originals.remove(doc_id)
+    return removed

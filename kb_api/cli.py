@@ -19,12 +19,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from kb_api.client import ServiceClient, announced, find_service
 from kb_core.domain import FILTER_FIELDS, OVERRIDABLE_FIELDS, SearchFilters
 from kb_core.errors import (
     DocumentNotFoundError,
     InvalidMetadataError,
     InvalidQueryError,
     PruneRefusedError,
+    ServiceError,
     StoreUnavailableError,
     render,
 )
@@ -46,6 +48,7 @@ err = Console(stderr=True)
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+UPLOAD_GROUP = 20  # files per upload (and job) when kb ingest hands its files to the service
 
 
 @contextmanager
@@ -65,6 +68,9 @@ def _errors_to_messages() -> Iterator[None]:
     except PruneRefusedError as exc:
         err.print(f"[red]Geweigerd / refused:[/red] {escape(exc.render('nl'))}")
         err.print(f"  {escape(exc.render('en'))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    except ServiceError as exc:
+        err.print(f"[red]{escape(exc.render('nl'))}[/red]")
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -267,6 +273,13 @@ def ingest(
         raise typer.Exit(EXIT_USAGE)
     with _errors_to_messages():
         overrides = validate_overrides(metadata or {}, origin="kb ingest")  # before the store is opened
+    service = find_service(get_settings())
+    if service is not None:
+        if prune or dry_run:
+            err.print(f"[red]{escape(_both('service_no_prune'))}[/red]")
+            raise typer.Exit(EXIT_USAGE)
+        _ingest_through_service(service, paths or default_sources(get_settings()), overrides, as_json)
+        return
     with _opened_store() as (settings, store):
         ingestor = Ingestor(settings, store, progress=not as_json)
         sources = paths or default_sources(settings)
@@ -288,6 +301,85 @@ def ingest(
             console.print(f"verwijderd / removed: {escape(doc_id)}")
         console.print(report.summary())
     if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _client(url: str) -> ServiceClient:
+    key = get_settings().api.api_key
+    err.print(escape(f"via de dienst / through the service: {url}"))
+    return ServiceClient(url, key.get_secret_value() if key is not None else None)
+
+
+def _print_job(job: dict[str, Any]) -> None:
+    err.print(
+        f"taak / job {job['job_id'][:8]}: {job['status']}, {job['files_done']}/{job['files_total']} "
+        f"bestanden / files, {job['passages_written']} passages"
+    )
+
+
+def _ingest_through_service(
+    url: str, sources: list[Path], overrides: dict[str, str | None], as_json: bool
+) -> None:
+    """``kb ingest`` while the service runs: upload the files (a file with a sidecar alone, with the
+    sidecar's metadata under the options), follow the jobs, print what became of each file."""
+    from ingest.metadata import read_sidecar, sidecar_for
+    from ingest.service import collect_files
+
+    client = _client(url)
+    failed: list[tuple[str, str]] = []
+    plain: list[Path] = []
+    groups: list[tuple[list[Path], dict[str, str | None]]] = []
+    for path in collect_files(sources):
+        sidecar = sidecar_for(path) if path.is_file() else None
+        if not path.is_file():
+            failed.append((str(path), "file not found"))
+        elif sidecar is not None:
+            try:
+                groups.append(([path], {**read_sidecar(sidecar), **overrides}))
+            except InvalidMetadataError as exc:
+                failed.append((str(path), exc.render("nl")))
+        else:
+            plain.append(path)
+    groups += [(plain[i : i + UPLOAD_GROUP], overrides) for i in range(0, len(plain), UPLOAD_GROUP)]
+    jobs = []
+    with _errors_to_messages():
+        for files, metadata in groups:
+            jobs.append(client.follow(client.upload(files, metadata), None if as_json else _print_job))
+    results = [f for job in jobs for f in job["files"]]
+    failed += [(f["name"], f["reason"]) for f in results if f["status"] == "failed"]
+    if as_json:
+        console.print_json(json.dumps({"service": url, "jobs": jobs, "failed": failed}))
+    else:
+        for where, reason in failed:
+            err.print(f"[red]MISLUKT[/red] {escape(where)}: {escape(reason)}")
+        count = {s: sum(f["status"] == s for f in results) for s in ("ingested", "unchanged")}
+        passages = sum(job["passages_written"] for job in jobs)
+        console.print(
+            f"{count['ingested']} documents ingested, {passages} passages written, "
+            f"{count['unchanged']} unchanged (skipped), 0 removed, {len(failed)} failed (through the service)"
+        )
+    if failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _remove_through_service(url: str, document_ids: list[str], yes: bool) -> None:
+    """``kb remove`` while the service runs: ask, then one removal job per document, followed."""
+    client = _client(url)
+    with _errors_to_messages():
+        stored = {d: client.document(d) for d in dict.fromkeys(document_ids)}
+        missing = [d for d, info in stored.items() if info is None]
+        for doc_id in missing:
+            err.print(f"[yellow]niet gevonden / not found:[/yellow] {escape(doc_id)}")
+        present = {d: info for d, info in stored.items() if info is not None}
+        if present:
+            lines = [
+                f"{d}  ({info.get('title')}, {info.get('passages')} passages)" for d, info in present.items()
+            ]
+            _confirm_removal(lines, yes)
+        for doc_id in present:
+            job = client.follow(client.remove(doc_id), _print_job)
+            console.print(f"verwijderd / removed: {doc_id} ({job['files'][0]['passages']} passages)")
+    if missing:
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -322,10 +414,15 @@ def remove(
 ) -> None:
     """Documenten uit de kennisbank verwijderen (remove by document id; asks first, --yes for scripts)."""
     _quiet_libraries()
+    from ingest.originals import Originals
     from ingest.service import remove_documents
     from ingest.store import stored_documents
 
-    with _opened_store() as (_settings, store):
+    service = find_service(get_settings())
+    if service is not None:
+        _remove_through_service(service, document_ids, yes)
+        return
+    with _opened_store() as (settings, store):
         stored = stored_documents(store)
         present = [d for d in dict.fromkeys(document_ids) if d in stored]
         missing = [d for d in dict.fromkeys(document_ids) if d not in stored]
@@ -335,7 +432,7 @@ def remove(
             _confirm_removal(
                 [f"{d}  ({stored[d].info.title}, {stored[d].passages} passages)" for d in present], yes
             )
-            removed = remove_documents(store, present)
+            removed = remove_documents(store, present, Originals(settings.originals_dir))
         else:
             removed = {}
     for doc_id, count in removed.items():
@@ -470,8 +567,10 @@ def serve(
     logging.getLogger("kb_api").setLevel(logging.INFO)
     logging.getLogger("ingest").setLevel(logging.INFO)
     console.print(f"ViA Kennisbank op http://{host}:{port}/  (API: http://{host}:{port}/docs)")
-    # No "server: uvicorn" header: the response does not advertise what runs it.
-    uvicorn.run(create_app(), host=host, port=port, log_level="info", server_header=False)
+    # kb ingest and kb remove find the service through <data>/service.json while it runs.
+    with announced(get_settings(), host, port):
+        # No "server: uvicorn" header: the response does not advertise what runs it.
+        uvicorn.run(create_app(), host=host, port=port, log_level="info", server_header=False)
 
 
 @app.command()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from kb_api.services import AskService, CatalogueService, SearchService, Services
+from kb_api.services.jobs import JobService
+from kb_core.errors import AuthenticationError, WritesDisabledError
 from kb_core.settings import Settings
 
 # The dependencies are coroutines: each is an attribute lookup, which FastAPI then runs on the event loop.
@@ -43,8 +46,29 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def get_jobs(request: Request) -> JobService:
+    """The write jobs (queue and worker, started in the lifespan)."""
+    return request.app.state.jobs
+
+
+def require_api_key(request: Request) -> None:
+    """Writes need ``Authorization: Bearer <api.api_key>``: 403 when no key is configured (writes are off),
+    401 without the header or with another key (compared in constant time)."""
+    configured = get_app_settings(request).api.api_key
+    key = configured.get_secret_value() if configured is not None else ""
+    if not key:
+        raise WritesDisabledError()
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not given.strip():
+        raise AuthenticationError("api_key_missing")
+    if not hmac.compare_digest(given.strip().encode(), key.encode()):
+        raise AuthenticationError("api_key_wrong")
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
 CatalogueDep = Annotated[CatalogueService, Depends(get_catalogue)]
 SearchDep = Annotated[SearchService, Depends(get_search)]
 AskDep = Annotated[AskService, Depends(get_ask)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+JobsDep = Annotated[JobService, Depends(get_jobs)]
+WriterDep = Depends(require_api_key)

@@ -17,12 +17,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb_core.errors import (
     MESSAGES,
+    AuthenticationError,
     DocumentNotFoundError,
+    InvalidMetadataError,
     InvalidQueryError,
+    JobNotFoundError,
     KnowledgeBaseError,
     Language,
     OriginalFileNotFoundError,
+    RequestTooLargeError,
     StoreUnavailableError,
+    UploadRejectedError,
+    WritesDisabledError,
     render,
 )
 
@@ -32,6 +38,12 @@ STATUS: dict[type[KnowledgeBaseError], int] = {
     InvalidQueryError: 422,
     DocumentNotFoundError: 404,
     OriginalFileNotFoundError: 404,
+    JobNotFoundError: 404,
+    InvalidMetadataError: 422,
+    UploadRejectedError: 422,
+    AuthenticationError: 401,
+    WritesDisabledError: 403,
+    RequestTooLargeError: 413,
     StoreUnavailableError: 503,
 }
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}
@@ -84,6 +96,8 @@ def register_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, StoreUnavailableError):
             logger.error("Store unavailable: %s", exc.reason)
             headers["Retry-After"] = "30"
+        if isinstance(exc, AuthenticationError):
+            headers["WWW-Authenticate"] = "Bearer"
         kind = "not_found" if status == 404 else ("invalid_request" if status == 422 else exc.code)
         body = error_body(kind, exc.render(request_language(request)), [{"code": exc.code, **exc.params}])
         return JSONResponse(status_code=status, content=body, headers=headers)

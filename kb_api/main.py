@@ -18,8 +18,9 @@ from starlette.types import ASGIApp
 from ingest.store import UnavailableStore, open_passage_store
 from kb_api.handlers import register_error_handlers
 from kb_api.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware
-from kb_api.routers import documents, health, search
+from kb_api.routers import documents, health, search, writes
 from kb_api.services import Services
+from kb_api.services.jobs import JobService
 from kb_core.errors import StoreUnavailableError
 from kb_core.settings import Settings, get_settings
 
@@ -52,11 +53,12 @@ class KnowledgeBaseApp(FastAPI):
     the body limit and a 500, carries the security headers."""
 
     max_body_bytes: int = 1024 * 1024
+    upload_limits: dict[str, int] = {}  # noqa: RUF012 - set once in create_app
 
     def build_middleware_stack(self) -> ASGIApp:
         """The usual stack, wrapped in the body limit and the security headers."""
         app = super().build_middleware_stack()
-        return SecurityHeadersMiddleware(BodyLimitMiddleware(app, self.max_body_bytes))
+        return SecurityHeadersMiddleware(BodyLimitMiddleware(app, self.max_body_bytes, self.upload_limits))
 
 
 DOCS_ASSETS = "/docs/assets"
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) ->
             # Start anyway: /health and every search answer 503 with the reason.
             logger.error("Store unavailable at start-up: %s", exc)
             store = UnavailableStore(exc.reason)  # type: ignore[assignment]
+        jobs: JobService | None = None
         try:
             services = Services.build(settings, store)
             app.state.settings = settings
@@ -120,8 +123,13 @@ def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) ->
                 services.warm_up()
             except StoreUnavailableError as exc:
                 logger.error("Store unavailable at start-up: %s", exc)
+            # The one writer of the store: uploads and removals run here, one at a time.
+            jobs = app.state.jobs = JobService(services, keep=settings.api.max_jobs_kept)
+            jobs.start()
             yield
         finally:
+            if jobs is not None:
+                jobs.stop()
             store.close()
 
     app = KnowledgeBaseApp(
@@ -133,10 +141,12 @@ def create_app(settings: Settings | None = None, *, auto_ingest: bool = True) ->
         redoc_url=None,  # ReDoc would load its script from a CDN
     )
     app.max_body_bytes = settings.api.max_body_bytes
+    app.upload_limits = {"/documents": settings.api.max_upload_bytes}
     app.state.settings = settings
     register_error_handlers(app)
     app.include_router(search.router)
     app.include_router(documents.router)
+    app.include_router(writes.router)
     app.include_router(health.router)
     mount_docs(app)
     try:

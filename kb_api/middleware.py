@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kb_api.handlers import error_body, request_language
-from kb_core.errors import render
+from kb_core.errors import RequestTooLargeError, render
 
 # The web pages load their script, style sheet and icon from /static and nothing else: no inline script or
 # style, nothing from another site, no framing.
@@ -64,17 +64,23 @@ class BodyLimitMiddleware:
     the application never sees more than ``max_bytes``. The body read is then handed to the application.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, uploads: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # POST paths that take files: their own (larger) bound, streamed through instead of held in memory.
+        self.uploads = uploads or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope["path"]) if scope.get("method") == "POST" else None
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.strip().isdigit() and int(declared) > (limit or self.max_bytes):
+            await self._refuse(scope, receive, send, limit or self.max_bytes)
+            return
+        if limit is not None:
+            await self.app(scope, self._counted(receive, limit), send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -87,7 +93,7 @@ class BodyLimitMiddleware:
             body = message.get("body", b"")
             size += len(body)
             if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+                await self._refuse(scope, receive, send, self.max_bytes)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -107,12 +113,27 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @staticmethod
+    def _counted(receive: Receive, limit: int) -> Receive:
+        """``receive`` that raises RequestTooLargeError (a 413 from the error handlers) past ``limit``."""
+        size = 0
+
+        async def counted() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise RequestTooLargeError("body_too_large", limit=limit)
+            return message
+
+        return counted
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         language = request_language(Request(scope, receive))
         body: dict[str, Any] = error_body(
             "body_too_large",
-            render("body_too_large", {"limit": self.max_bytes}, language),
-            [{"code": "body_too_large", "limit": self.max_bytes}],
+            render("body_too_large", {"limit": limit}, language),
+            [{"code": "body_too_large", "limit": limit}],
         )
         payload = json.dumps(body, ensure_ascii=False).encode()
         await send(

@@ -12,10 +12,13 @@ from kb_api.schemas import (
     DocumentRef,
     DocumentSummary,
     Highlight,
+    JobFileOut,
+    JobOut,
     SearchResponse,
     SearchResult,
 )
 from kb_api.services import AnswerOutcome, MatchPage
+from kb_api.services.jobs import Job
 from kb_core.domain import FILTER_NAMES
 from kb_core.errors import Language
 from kb_core.text.analysis import match_spans
@@ -38,6 +41,7 @@ def result_of(doc: Document, query_terms: set[str]) -> SearchResult:
         section=meta.get("section"),
         highlights=[Highlight(start=s, end=e) for s, e in match_spans(text, query_terms)],
         also_in=[DocumentRef(**ref) for ref in meta.get("also_in", [])],
+        ocr=bool(meta.get("ocr")),
     )
 
 
@@ -91,4 +95,32 @@ def document_summary(info: dict[str, Any]) -> DocumentSummary:
         passages=info.get("passages", 0),
         pages=info.get("page_count"),
         file_name=info.get("file_name"),
+    )
+
+
+def job_out(job: Job, language: Language) -> JobOut:
+    """A write job's progress, its reasons rendered in ``language``."""
+    return JobOut(
+        job_id=job.id,
+        kind=job.kind,
+        status=job.status,
+        files_total=len(job.files),
+        files_done=job.files_done,
+        passages_written=job.passages_written,
+        errors=[note.render(language) for note in job.errors],
+        files=[
+            JobFileOut(
+                name=f.name,
+                document_id=f.document_id,
+                status=f.status,
+                passages=f.passages,
+                reason=f.error.render(language) if f.error else None,
+                reason_code=f.error.code if f.error else None,
+                document_url=f"/documents/{f.document_id}"
+                if f.document_id and f.status in ("ingested", "unchanged")
+                else None,
+            )
+            for f in job.files
+        ],
+        url=f"/jobs/{job.id}",
     )

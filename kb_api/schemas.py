@@ -180,6 +180,7 @@ class SearchResult(DocumentFields):
     section: str | None
     highlights: list[Highlight]
     also_in: list[DocumentRef] = Field(description="Other documents with the same text")
+    ocr: bool = Field(default=False, description="The passage was read by OCR from a scanned page")
 
 
 class SearchResponse(BaseModel):
@@ -228,6 +229,7 @@ class Citation(BaseModel):
     start: int | None = Field(default=None, description="Offset of the quote in the passage text")
     end: int | None = Field(default=None, description="End offset of the quote in the passage text")
     also_in: list[DocumentRef] = []
+    ocr: bool = Field(default=False, description="The passage was read by OCR from a scanned page")
 
 
 class AskResponse(BaseModel):
@@ -278,6 +280,35 @@ class HealthResponse(BaseModel):
     documents: int
     passages: int
     detail: str | None = None
+
+
+class JobFileOut(BaseModel):
+    """One file of an upload job (or one document of a removal) and what became of it."""
+
+    name: str = Field(description="The file name as stored (sanitised), or the document id of a removal")
+    document_id: str | None
+    status: Literal["queued", "ingested", "unchanged", "removed", "failed"]
+    passages: int = Field(description="Passages written (ingested) or removed")
+    reason: str | None = Field(default=None, description="Why the file failed (request language)")
+    reason_code: str | None = Field(default=None, description="Machine code of the reason")
+    document_url: str | None = Field(default=None, description="The stored document, once it is written")
+
+
+class JobOut(BaseModel):
+    """A write job: what it does and how far it got."""
+
+    job_id: str
+    kind: Literal["ingest", "remove"]
+    status: Literal["queued", "running", "done", "failed"] = Field(
+        description="done: the job has run (files may still have failed, see files[].status); failed: "
+        "nothing could be done (every file failed, or the job itself did)"
+    )
+    files_total: int
+    files_done: int
+    passages_written: int
+    errors: list[str] = Field(description="Errors of the job itself (request language)")
+    files: list[JobFileOut]
+    url: str = Field(description="Where to follow the job: GET this")
 
 
 class ErrorResponse(BaseModel):

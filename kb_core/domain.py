@@ -186,6 +186,7 @@ class Citation:
     start: int | None = None  # where the quote stands in the passage text
     end: int | None = None
     also_in: list[dict[str, Any]] = field(default_factory=list)
+    ocr: bool = False  # the quote's passage was read by OCR from a scanned page (check the original)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form (API, CLI, evaluation)."""

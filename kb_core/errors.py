@@ -108,6 +108,54 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De kennisbank is leeg: eerst wordt het corpus ingelezen ({corpus}).",
         "en": "The knowledge base is empty: ingesting the corpus first ({corpus}).",
     },
+    # writing through the API: the key, uploads, jobs (a file's reason is shown next to its name)
+    "api_key_missing": {
+        "nl": "Voor deze actie is een API-sleutel nodig (Authorization: Bearer <sleutel>).",
+        "en": "This action needs an API key (Authorization: Bearer <key>).",
+    },
+    "api_key_wrong": {"nl": "De API-sleutel klopt niet.", "en": "The API key is wrong."},
+    "writes_disabled": {
+        "nl": "Documenten toevoegen en verwijderen staat uit: er is geen API-sleutel ingesteld (KB_API_KEY).",
+        "en": "Adding and removing documents is disabled: no API key is configured (KB_API_KEY).",
+    },
+    "job_not_found": {"nl": "Taak '{job_id}' bestaat niet.", "en": "Job '{job_id}' does not exist."},
+    "upload_no_files": {
+        "nl": "Geen bestand ontvangen: stuur een of meer bestanden in het veld 'file'.",
+        "en": "No file received: send one or more files in the field 'file'.",
+    },
+    "upload_too_many_files": {
+        "nl": "Te veel bestanden ({count}, hoogstens {limit}).",
+        "en": "Too many files ({count}, at most {limit}).",
+    },
+    "upload_not_multipart": {
+        "nl": "Stuur de bestanden als multipart/form-data.",
+        "en": "Send the files as multipart/form-data.",
+    },
+    "file_unsupported_type": {
+        "nl": "bestandstype '{suffix}' wordt niet ondersteund; wel: {supported}.",
+        "en": "file type '{suffix}' is not supported; supported: {supported}.",
+    },
+    "file_too_large": {
+        "nl": "bestand te groot (hoogstens {limit} bytes).",
+        "en": "file too large (at most {limit} bytes).",
+    },
+    "file_empty": {"nl": "het bestand is leeg.", "en": "the file is empty."},
+    "file_not_ingested": {
+        "nl": "niet ingelezen: {reason}",
+        "en": "not ingested: {reason}",
+    },
+    "service_unreachable": {
+        "nl": "De dienst op {url} antwoordt niet: {reason}",
+        "en": "The service at {url} does not answer: {reason}",
+    },
+    "service_refused": {
+        "nl": "De dienst weigerde het verzoek ({status}): {message}",
+        "en": "The service refused the request ({status}): {message}",
+    },
+    "service_no_prune": {
+        "nl": "--prune en --dry-run werken alleen direct op de opslag; stop eerst de dienst (kb serve).",
+        "en": "--prune and --dry-run only work on the store directly; stop the service (kb serve) first.",
+    },
     # notes on a search
     "unknown_filter_value": {
         "nl": "Onbekende waarde voor {field_nl}: '{value}'. Bekend: {known}",
@@ -201,6 +249,45 @@ class OriginalFileNotFoundError(KnowledgeBaseError):
 
     def __init__(self, document_id: str) -> None:
         super().__init__("file_not_found", document_id=document_id)
+
+
+class AuthenticationError(KnowledgeBaseError):
+    """A write without the API key, or with a wrong one (HTTP 401)."""
+
+    default_code = "api_key_missing"
+
+
+class WritesDisabledError(KnowledgeBaseError):
+    """A write while no API key is configured: writing is switched off (HTTP 403)."""
+
+    default_code = "writes_disabled"
+
+
+class JobNotFoundError(KnowledgeBaseError):
+    """No job with that id is known (never queued, or forgotten long after it finished)."""
+
+    default_code = "job_not_found"
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__("job_not_found", job_id=job_id)
+
+
+class UploadRejectedError(KnowledgeBaseError):
+    """An upload that cannot be queued as sent (no file, too many files, not multipart)."""
+
+    default_code = "upload_no_files"
+
+
+class RequestTooLargeError(KnowledgeBaseError):
+    """A request body over its bound, found while it streamed in (HTTP 413)."""
+
+    default_code = "body_too_large"
+
+
+class ServiceError(KnowledgeBaseError):
+    """The running service could not be reached, or refused what the command line asked of it."""
+
+    default_code = "service_unreachable"
 
 
 class PruneRefusedError(KnowledgeBaseError):

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -111,6 +111,11 @@ class IngestSettings(_Area):
         ge=1024,
         le=10 * 1024 * 1024 * 1024,
         description="Larger files are refused before they are read (a per-file failure, the rest goes on).",
+    )
+    originals_dir: Path | None = Field(
+        default=None,
+        description="Managed folder keeping every ingested file as <document id>/<file name> (served by "
+        "GET /documents/{id}/file); default: 'originals' beside the store folder (data/originals).",
     )
     max_pages: int = Field(
         default=5000,
@@ -238,6 +243,32 @@ class ApiSettings(_Area):
         "others wait their turn without taking CPU or the GIL, so a short request such as /health is not "
         "slowed by a crowd of searches. 0: one per CPU core.",
     )
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="Key the write endpoints (POST /documents, DELETE /documents/{id}) require as "
+        "'Authorization: Bearer <key>' (env KB_API_KEY). Unset: writes are disabled (403); reads stay open.",
+    )
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1024,
+        le=10 * 1024 * 1024 * 1024,
+        description="Largest POST /documents body (all files together; 413 beyond it). Each file is also "
+        "bounded by ingest.max_file_bytes.",
+    )
+    max_upload_files: int = Field(default=50, ge=1, le=1000, description="Most files in one upload.")
+    max_jobs_kept: int = Field(
+        default=200,
+        ge=1,
+        le=100_000,
+        description="Finished jobs GET /jobs/{id} still reports (oldest forgotten).",
+    )
+    service_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="A running service (env KB_SERVICE_URL, e.g. http://127.0.0.1:8000) that kb ingest and "
+        "kb remove hand their work to; unset: the one kb serve announced in <data>/service.json, if it answers, "
+        "else the store is opened directly.",
+    )
 
 
 AREAS: dict[str, type[_Area]] = {
@@ -303,6 +334,21 @@ class Settings(BaseSettings):
     def model_dir(self) -> Path:
         """Folder of the prepared sentence-transformers embedder."""
         return self.models_dir / self.model.name
+
+    @property
+    def data_dir(self) -> Path:
+        """The data directory: the folder that holds the store folder (``data`` for ``data/qdrant``)."""
+        return self.store.qdrant_path.parent
+
+    @property
+    def originals_dir(self) -> Path:
+        """Where the original of every ingested document is kept (``<data>/originals``)."""
+        return self.ingest.originals_dir or self.data_dir / "originals"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where uploaded files wait for their job (``<data>/uploads/<job id>/``)."""
+        return self.data_dir / "uploads"
 
     @property
     def manifest_path(self) -> Path:

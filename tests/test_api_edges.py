@@ -187,7 +187,7 @@ def test_405_keeps_its_allow_header(client: TestClient) -> None:
     response = client.get("/search")
     assert response.status_code == 405 and response.json()["error"] == "method_not_allowed"
     assert response.headers["allow"] == "POST"
-    assert client.delete("/documents").headers["allow"] == "GET"
+    assert client.delete("/health").headers["allow"] == "GET"
 
 
 # --- API docs ---------------------------------------------------------------------------------------

@@ -8,40 +8,23 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
+from browser_support import CHROMIUM, chromium, served_app
 from helpers import REPO_ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = REPO_ROOT / "tests" / "artifacts" / "screenshots"
 DOCS_SCREENSHOT = REPO_ROOT / "docs" / "screenshot-search.png"
 QUESTION = "Welke acties krijgen geen prioriteit?"
 TIMELINE_TOPIC = "ambitie cijfers keren geweld stoppen"
-START_TIMEOUT_S = 180
 WAIT_MS = 60_000  # one search page runs a search and an extractive answer on CPU
 
 sync_api: Any = pytest.importorskip(
@@ -52,63 +35,22 @@ if not CHROMIUM.exists():
 expect = sync_api.expect
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/health", timeout=5) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app under uvicorn on a free loopback port; the first start ingests the corpus into a tmp store."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("web-server") / "uvicorn.log"
     env = {
-        **os.environ,
-        "KB_QDRANT_PATH": str(tmp_path_factory.mktemp("browser-qdrant")),
+        "KB_QDRANT_PATH": str(tmp_path_factory.mktemp("browser-data") / "qdrant"),
         "KB_CORPUS_DIR": str(REPO_ROOT / "corpus"),
-        "HF_HUB_OFFLINE": "1",
-        "TRANSFORMERS_OFFLINE": "1",
     }
-    env.pop("QDRANT_URL", None)
-    env.pop("KB_QDRANT_URL", None)
-    command = [sys.executable, "-m", "uvicorn", "kb_api.main:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while not _healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"the app did not start: {log_path.read_text(errors='replace')[-3000:]}")
-                time.sleep(1)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with served_app(env, tmp_path_factory.mktemp("web-server") / "uvicorn.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's headless Chromium, launched by Playwright."""
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium(sync_api) as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -117,15 +117,22 @@ class SourceReader:
         self.ocr_max_pages = ocr_max_pages
 
     @component.output_types(documents=list[Document], failures=list[ReadFailure])
-    def run(self, sources: list[Path]) -> dict[str, Any]:
-        """Read every source; return the Documents and the failures."""
+    def run(self, sources: list[Path], recorded_sources: dict[str, str] | None = None) -> dict[str, Any]:
+        """Read every source; return the Documents and the failures.
+
+        ``recorded_sources`` maps a source (as given) to the path its document records as where it came from,
+        when that is not the file read (an upload, read where it waits, recorded as its kept original).
+        """
         options = ReadOptions(ocr_language=self.ocr_language, ocr_max_pages=self.ocr_max_pages)
         documents: list[Document] = []
         failures: list[ReadFailure] = []
         for source in sources:
             path = Path(source)
             try:
-                documents.append(read_source(path, options))
+                document = read_source(path, options)
+                if recorded_sources and str(source) in recorded_sources:
+                    document.meta["source_path"] = recorded_sources[str(source)]
+                documents.append(document)
             except UnreadableFileError as exc:
                 logger.warning("Skipping %s: %s", path, exc)
                 failures.append(ReadFailure(str(path), str(exc)))

@@ -300,6 +300,7 @@ class ExtractiveAnswerer:
             start=c.unit.start,
             end=c.quote_end,
             also_in=list(meta.get("also_in", [])),
+            ocr=bool(meta.get("ocr")),
         ).to_dict()
 
     @staticmethod

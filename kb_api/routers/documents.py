@@ -9,10 +9,12 @@ from fastapi import APIRouter
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
+from ingest.originals import Originals, media_type
 from kb_api.deps import CatalogueDep, SettingsDep
 from kb_api.presenters import document_summary
 from kb_api.schemas import DocumentDetail, DocumentSummary, ErrorResponse, PassageOut
 from kb_core.errors import OriginalFileNotFoundError
+from kb_core.settings import Settings
 
 router = APIRouter(tags=["documents"])
 DOC_ID = PathParam(
@@ -35,9 +37,7 @@ def get_document(service: CatalogueDep, settings: SettingsDep, document_id: str 
     """A document's metadata and its passages in reading order."""
     info, passages = service.document(document_id)
     summary = document_summary(info)
-    has_file = (
-        source_file(settings.ingest.corpus_dir, info.get("file_name"), info.get("source_path")) is not None
-    )
+    has_file = original_file(settings, document_id, info) is not None
     return DocumentDetail(
         **summary.model_dump(),
         passages_in_order=[
@@ -80,14 +80,36 @@ def source_file(corpus_dir: Path, file_name: str | None, source_path: str | None
     return None
 
 
+def original_file(settings: Settings, document_id: str, info: dict[str, object]) -> Path | None:
+    """A stored document's original: the copy kept in the originals folder, else (documents ingested
+    before originals were kept) its file in the corpus folder."""
+    kept = Originals(settings.originals_dir).find(document_id)
+    if kept is not None:
+        return kept
+    file_name, source_path = info.get("file_name"), info.get("source_path")
+    return source_file(
+        settings.ingest.corpus_dir,
+        file_name if isinstance(file_name, str) else None,
+        source_path if isinstance(source_path, str) else None,
+    )
+
+
+# An HTML original is shown as it is, never run: no script, form or plug-in, nothing loaded from elsewhere.
+# (Not for PDF: Chromium shows no PDF in a sandboxed document; PDFs get the site's own policy.)
+HTML_ORIGINAL_POLICY = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+
 @router.get("/documents/{document_id}/file", responses={404: {"model": ErrorResponse}})
 def get_document_file(
     service: CatalogueDep, settings: SettingsDep, document_id: str = DOC_ID
 ) -> FileResponse:
-    """The original file (PDF or text) of a corpus document."""
+    """The original file of a stored document (PDF, DOCX, HTML, text), with its content type."""
     info, _ = service.document(document_id)
-    path = source_file(settings.ingest.corpus_dir, info.get("file_name"), info.get("source_path"))
+    path = original_file(settings, document_id, info)
     if path is None:
         raise OriginalFileNotFoundError(document_id)
-    media = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"
-    return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline")
+    media = media_type(path)
+    headers = {"content-security-policy": HTML_ORIGINAL_POLICY} if media.startswith("text/html") else {}
+    return FileResponse(
+        path, media_type=media, filename=path.name, content_disposition_type="inline", headers=headers
+    )

@@ -25,14 +25,17 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ingest.metadata import DOC_TYPES
+from ingest.readers import SUPPORTED_SUFFIXES
 from kb_api.deps import ServicesDep, SettingsDep
 from kb_api.presenters import ask_response, result_of
-from kb_api.routers.documents import source_file
+from kb_api.routers.documents import original_file
 from kb_api.schemas import SearchResult
 from kb_api.services import AnswerOutcome, MatchPage
-from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, SearchFilters
+from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, OVERRIDABLE_FIELDS, SearchFilters
 from kb_core.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
 from kb_core.lang import dutch_month_names
+from kb_core.lang.regions import REGIONS
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -391,7 +394,7 @@ def documents_by_id(services: Any, settings: Any) -> dict[str, dict[str, Any]]:
     """Every stored document's metadata by id, with ``file_url`` when its original file is available."""
     docs = {}
     for d in services.catalogue.documents():
-        has_file = source_file(settings.ingest.corpus_dir, d.get("file_name")) is not None
+        has_file = original_file(settings, d["document_id"], d) is not None
         docs[d["document_id"]] = {**d, "file_url": file_url(d["document_id"]) if has_file else None}
     return docs
 
@@ -507,7 +510,7 @@ def document_page(
                 "Document niet gevonden",
                 "Dit document staat niet in de kennisbank. Kies een document uit de lijst met documenten.",
             )
-        has_file = source_file(settings.ingest.corpus_dir, info.get("file_name")) is not None
+        has_file = original_file(settings, document_id, info) is not None
         rows = []
         cited_page = None
         quote_found = False
@@ -656,6 +659,29 @@ def document_list(request: Request, services: ServicesDep, settings: SettingsDep
         return render(request, "documents.html", {"docs": docs, "summary": corpus_summary(docs)})
 
     return guarded(request, build)
+
+
+FIELD_LABELS = {f.name: f.label_nl.capitalize() for f in FILTER_FIELDS} | {"title": "Titel", "date": "Datum"}
+
+
+@router.get("/toevoegen", response_class=HTMLResponse)
+def add_documents_page(request: Request) -> HTMLResponse:
+    """Add documents: file picker, optional metadata (the fields that may be given by hand), the API key
+    kept for the browser session; the upload and its progress run in app.js (POST /documents, /jobs)."""
+    examples = {f.name: f.example for f in FILTER_FIELDS} | {"title": "Raadsinformatiebrief aanpak ViA"}
+    options = {"region": sorted(REGIONS), "doc_type": list(DOC_TYPES)}
+    fields = [
+        {
+            "name": name,
+            "label": FIELD_LABELS.get(name, name),
+            "example": examples.get(name),
+            "options": options.get(name),
+        }
+        for name in OVERRIDABLE_FIELDS
+    ]
+    suffixes = sorted(SUPPORTED_SUFFIXES)
+    formats = ", ".join(s.lstrip(".").upper() for s in suffixes)
+    return render(request, "add.html", {"fields": fields, "accept": ",".join(suffixes), "formats": formats})
 
 
 # --- export --------------------------------------------------------------------------------------

@@ -68,31 +68,32 @@ class CatalogueService:
             "passages": self.store.count(),
         }
 
+    # Each reader below works on its own reference: a refresh() from the write-job thread may drop the cache
+    # between its check and its return, and must never make it return None.
     def known_values(self) -> dict[str, dict[str, str]]:
         """Stored values per filter field, keyed by their lower-case form (for case-insensitive filters)."""
-        if self._known is None:
-            self._known = {
+        known = self._known
+        if known is None:
+            known = {
                 f: {str(value).lower(): str(value) for value in self.store.facet(f, limit=10_000)}
                 for f in FILTER_NAMES
             }
-        return self._known
+            self._known = known
+        return known
 
     def corpus_terms(self) -> set[str]:
         """Every term (stem) that occurs in a stored passage or its metadata, to recognise unknown names."""
-        if self._corpus_terms is None:
-            self._read_vocabulary()
-        assert self._corpus_terms is not None
-        return self._corpus_terms
+        terms = self._corpus_terms
+        return terms if terms is not None else self._read_vocabulary()[0]
 
     def common_words(self) -> frozenset[str]:
         """Every word a stored passage writes in lower case, to tell titles ("Samen Veilig") from names."""
-        if self._common_words is None:
-            self._read_vocabulary()
-        assert self._common_words is not None
-        return self._common_words
+        words = self._common_words
+        return words if words is not None else self._read_vocabulary()[1]
 
-    def _read_vocabulary(self) -> None:
+    def _read_vocabulary(self) -> tuple[set[str], frozenset[str]]:
         """The corpus vocabulary: the union of the document records' vocabularies (one catalogue read)."""
         records = list(self.store.documents().values())
-        self._corpus_terms = union(r.vocabulary for r in records)
-        self._common_words = frozenset(union(r.lower_words for r in records))
+        terms, words = union(r.vocabulary for r in records), frozenset(union(r.lower_words for r in records))
+        self._corpus_terms, self._common_words = terms, words
+        return terms, words

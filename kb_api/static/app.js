@@ -84,10 +84,115 @@
     });
   }
 
+  // "Document toevoegen": send the chosen files with the API key (kept in sessionStorage for this browser
+  // session) to POST /documents, then follow the job (GET /jobs/{id}) and show each file's progress.
+  var KEY_STORE = "kb-api-sleutel";
+  var FILE_STATUS = {
+    queued: "wacht op verwerking",
+    ingested: "toegevoegd",
+    unchanged: "ongewijzigd (stond er al)",
+    removed: "verwijderd",
+    failed: "mislukt"
+  };
+
+  function fileRow(file) {
+    var li = document.createElement("li");
+    li.className = "upload-file is-" + file.status;
+    var name = document.createElement("span");
+    name.className = "file-name";
+    name.textContent = file.name;
+    var state = document.createElement("span");
+    state.className = "file-status";
+    var text = FILE_STATUS[file.status] || file.status;
+    if (file.status === "ingested") { text += " (" + file.passages + " passages)"; }
+    if (file.reason) { text += ": " + file.reason; }
+    state.textContent = " — " + text;
+    li.appendChild(name);
+    li.appendChild(state);
+    if (file.document_id && (file.status === "ingested" || file.status === "unchanged")) {
+      var link = document.createElement("a");
+      link.href = "/document/" + encodeURIComponent(file.document_id);
+      link.textContent = "Document bekijken";
+      link.className = "file-link";
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(link);
+    }
+    return li;
+  }
+
+  function showJob(section, job) {
+    section.hidden = false;
+    var list = section.querySelector(".upload-files");
+    list.textContent = "";
+    job.files.forEach(function (file) { list.appendChild(fileRow(file)); });
+    var summary = job.files_done + " van " + job.files_total + " bestanden verwerkt, " +
+      job.passages_written + " passages geschreven.";
+    if (job.status === "queued") { summary = "In de wachtrij. " + summary; }
+    if (job.status === "running") { summary = "Bezig met inlezen… " + summary; }
+    if (job.status === "done") { summary = "Klaar. " + summary; }
+    if (job.status === "failed") { summary = "Niet gelukt. " + summary; }
+    section.querySelector(".job-summary").textContent = summary;
+  }
+
+  function followJob(section, url) {
+    fetch(url, { headers: { "Accept": "application/json" } }).then(function (response) {
+      return response.json();
+    }).then(function (job) {
+      showJob(section, job);
+      if (job.status === "queued" || job.status === "running") {
+        window.setTimeout(function () { followJob(section, url); }, 1000);
+      }
+    }, function () {
+      window.setTimeout(function () { followJob(section, url); }, 2000);
+    });
+  }
+
+  function setUpUpload() {
+    var form = document.getElementById("upload-form");
+    if (!form) { return; }
+    var keyInput = document.getElementById("api-sleutel");
+    var message = document.getElementById("upload-melding");
+    var section = document.getElementById("upload-voortgang");
+    var button = form.querySelector("button[type=submit]");
+    var stored = window.sessionStorage.getItem(KEY_STORE);
+    if (stored) { keyInput.value = stored; }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      message.textContent = "";
+      message.className = "";
+      var key = keyInput.value.trim();
+      window.sessionStorage.setItem(KEY_STORE, key);
+      button.disabled = true;
+      fetch("/documents", {
+        method: "POST",
+        headers: { "Authorization": "Bearer " + key, "Accept": "application/json" },
+        body: new FormData(form)
+      }).then(function (response) {
+        return response.json().then(function (body) { return { status: response.status, body: body }; });
+      }).then(function (result) {
+        button.disabled = false;
+        if (result.status === 202) {
+          showJob(section, result.body);
+          followJob(section, result.body.url);
+          form.querySelector("input[type=file]").value = "";
+          return;
+        }
+        if (result.status === 401) { window.sessionStorage.removeItem(KEY_STORE); }
+        message.className = "alert alert-error";
+        message.textContent = result.body.message || "Het toevoegen is mislukt.";
+      }, function () {
+        button.disabled = false;
+        message.className = "alert alert-error";
+        message.textContent = "De dienst is niet bereikbaar. Probeer het later opnieuw.";
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     focusCitedPassage();
     guardEmptyQuery();
     foldFiltersOnNarrowScreens();
     setUpCopyButtons();
+    setUpUpload();
   });
 })();
