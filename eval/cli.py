@@ -62,7 +62,9 @@ def register(
         ] = None,
         max_false_abstention: Annotated[
             float,
-            typer.Option(min=0.0, max=1.0, help="Hoogste aandeel beantwoordbare dev-vragen dat geweigerd mag worden"),
+            typer.Option(
+                min=0.0, max=1.0, help="Hoogste aandeel beantwoordbare dev-vragen dat geweigerd mag worden"
+            ),
         ] = 0.15,
     ) -> None:
         """Het antwoordmodel trainen op de dev-vragen en testen op de test-vragen (train the answer scorer)."""

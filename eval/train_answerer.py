@@ -149,7 +149,10 @@ MAX_FALSE_ABSTENTION = 0.15
 
 
 def _choose_threshold(
-    p: np.ndarray, answerable: np.ndarray, correct: np.ndarray, max_false_abstention: float = MAX_FALSE_ABSTENTION
+    p: np.ndarray,
+    answerable: np.ndarray,
+    correct: np.ndarray,
+    max_false_abstention: float = MAX_FALSE_ABSTENTION,
 ) -> float:
     """The threshold that maximises answer accuracy on the answerable questions (answered, and a quote holds
     the answer: ``correct``) plus abstention on the others, among those that abstain on at most

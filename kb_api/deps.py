@@ -46,15 +46,15 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_jobs(request: Request) -> JobService:
+async def get_jobs(request: Request) -> JobService:
     """The write jobs (queue and worker, started in the lifespan)."""
     return request.app.state.jobs
 
 
-def require_api_key(request: Request) -> None:
+async def require_api_key(request: Request) -> None:
     """Writes need ``Authorization: Bearer <api.api_key>``: 403 when no key is configured (writes are off),
     401 without the header or with another key (compared in constant time)."""
-    configured = get_app_settings(request).api.api_key
+    configured = request.app.state.settings.api.api_key
     key = configured.get_secret_value() if configured is not None else ""
     if not key:
         raise WritesDisabledError()
