@@ -61,18 +61,19 @@ def register(
             Path | None, typer.Option(help="Modelbestand, standaard kb_api/retrieval/answer_model.json")
         ] = None,
         max_false_abstention: Annotated[
-            float,
+            float | None,
             typer.Option(
-                min=0.0, max=1.0, help="Hoogste aandeel beantwoordbare dev-vragen dat geweigerd mag worden"
+                min=0.0,
+                max=1.0,
+                help="Hoogste aandeel beantwoordbare dev-vragen dat geweigerd mag worden "
+                "(standaard eval.train_answerer.MAX_FALSE_ABSTENTION: 0,15)",
             ),
-        ] = 0.15,
+        ] = None,
     ) -> None:
         """Het antwoordmodel trainen op de dev-vragen en testen op de test-vragen (train the answer scorer)."""
         quiet()
         from eval.train_answerer import DEFAULT_MODEL, train_answerer
 
         with errors_to_messages():
-            train_answerer(
-                get_settings(), gold=gold, out=out or DEFAULT_MODEL, console=console,
-                max_false_abstention=max_false_abstention,
-            )  # fmt: skip
+            cap = {} if max_false_abstention is None else {"max_false_abstention": max_false_abstention}
+            train_answerer(get_settings(), gold=gold, out=out or DEFAULT_MODEL, console=console, **cap)

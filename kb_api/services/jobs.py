@@ -27,6 +27,7 @@ from typing import IO, Any, Literal
 from ingest.originals import Originals, safe_file_name
 from ingest.readers import SUPPORTED_SUFFIXES
 from ingest.service import Ingestor, IngestReport, remove_documents
+from ingest.store import StoreFilter
 from kb_api.services import Services
 from kb_core.errors import JobNotFoundError, Note
 
@@ -187,11 +188,15 @@ class JobService:
 
         def written(_report: IngestReport, document_ids: list[str]) -> None:
             self.services.refresh()
-            counts = {d: r.passage_count for d, r in self.services.store.documents().items()}
+            # A count per written document (keyword index), not a read of every document record.
+            counts = {
+                d: self.services.store.count(StoreFilter(keywords={"document_id": [d]}))
+                for d in document_ids
+                if d in by_id
+            }
             with self._lock:
-                for doc_id in document_ids:
-                    if doc_id in by_id:
-                        by_id[doc_id].status, by_id[doc_id].passages = "ingested", counts.get(doc_id, 0)
+                for doc_id, count in counts.items():
+                    by_id[doc_id].status, by_id[doc_id].passages = "ingested", count
 
         report = ingestor.ingest(
             [f.path for f in waiting if f.path is not None],
