@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from haystack import Document
@@ -175,14 +178,27 @@ def candidates_of(documents: Sequence[Document]) -> list[Candidate]:
     ]
 
 
-def _local_idf(question_terms: set[str], unit_terms: list[set[str]]) -> dict[str, float]:
+# The same passages come back for many questions: their units' terms are worked out once.
+@lru_cache(maxsize=65536)
+def term_set(text: str) -> frozenset[str]:
+    """The content-word stems of ``text`` (``kb_core.text.analysis.terms``), as a set."""
+    return frozenset(terms(text))
+
+
+@lru_cache(maxsize=16384)
+def stem_set(text: str) -> frozenset[str]:
+    """The stems of every word of ``text``, function words included (names such as "Den Bosch")."""
+    return frozenset(stem(t) for t in tokenize(text))
+
+
+def _local_idf(question_terms: set[str], unit_terms: Sequence[AbstractSet[str]]) -> dict[str, float]:
     """Weight of each question term by how few candidates contain it: a term in every candidate (the plan's
     name, the region) tells them apart less than the term the question is really about."""
     n = len(unit_terms)
     return {t: math.log((n + 1) / (sum(1 for u in unit_terms if t in u) + 0.5)) for t in question_terms}
 
 
-def term_match(term: str, found: set[str]) -> float:
+def term_match(term: str, found: AbstractSet[str]) -> float:
     """1 when ``found`` holds the term, 0.7 when it holds a compound of it or a part of it ("opvang" and
     "crisisopvang", "opvangplaats"), else 0: Dutch writes compounds as one word."""
     if term in found:
@@ -194,7 +210,7 @@ def term_match(term: str, found: set[str]) -> float:
     return 0.0
 
 
-def _coverage(weights: dict[str, float], found: set[str]) -> float:
+def _coverage(weights: dict[str, float], found: AbstractSet[str]) -> float:
     total = sum(weights.values())
     return sum(w * term_match(t, found) for t, w in weights.items()) / total if total else 0.0
 
@@ -227,28 +243,33 @@ def unit_features(
     ``context_sims``: of question and unit with its lead-in."""
     if not candidates:
         return np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32)
-    quote_terms = [set(terms(c.quote)) for c in candidates]
-    context_terms = [set(terms(c.context)) for c in candidates]
+    quote_terms = [term_set(c.quote) for c in candidates]
+    context_terms = [term_set(c.context) for c in candidates]
     weights = _local_idf(question.terms, quote_terms)
     coverage = [_coverage(weights, found) for found in quote_terms]
     dense = [float(c.passage.meta.get("dense_score") or 0.0) for c in candidates]
     top_score = max(float(c.passage.score or 0.0) for c in candidates) or 1.0
-    document_stems: dict[int, set[str]] = {}
+    document_stems: dict[int, frozenset[str]] = {}
     english = 1.0 if question.language == "en" else 0.0
     kinds = question.kinds & _FIGURE_KINDS
+    units_per_passage = Counter(c.rank for c in candidates)
+    seen_of_passage: Counter[int] = Counter()
+    by_passage: dict[int, list[int]] = {}
+    for j, c in enumerate(candidates):
+        by_passage.setdefault(id(c.passage), []).append(j)
     rows = []
     for i, c in enumerate(candidates):
-        stems_unit = {stem(t) for t in tokenize(f"{c.lead or ''} {c.quote}")}
+        stems_unit = stem_set(f"{c.lead or ''} {c.quote}")
         if c.rank not in document_stems:
             meta = c.passage.meta
             context = " ".join(str(meta.get(k) or "") for k in ("title", "section", "municipality", "region"))
-            document_stems[c.rank] = {stem(t) for t in tokenize(f"{c.passage.content} {context}")}
+            document_stems[c.rank] = stem_set(f"{c.passage.content} {context}")
         in_unit = [bool(forms & stems_unit) for forms in question.entities]
         in_doc = [bool(forms & document_stems[c.rank]) for forms in question.entities]
         context_years = set(YEAR.findall(c.context))
         match = bool(kinds) and any(holds_kind(k, f"{c.lead or ''} {c.quote}", common_words) for k in kinds)
-        n_units = max(1, sum(1 for other in candidates if other.rank == c.rank))
-        index = sum(1 for other in candidates[:i] if other.rank == c.rank)
+        index = seen_of_passage[c.rank]
+        seen_of_passage[c.rank] += 1
         rows.append(
             [
                 float(sims[i]),
@@ -272,11 +293,11 @@ def unit_features(
                 1.0 if c.unit.kind == "table" else 0.0,
                 1.0 if c.unit.kind == "list" else 0.0,
                 1.0 if c.window else 0.0,
-                *_neighbours(i, candidates, sims, coverage),
+                *_neighbours(i, candidates, by_passage[id(c.passage)], sims, coverage),
                 1.0 if c.lead else 0.0,
                 1.0 if c.unit.text.endswith(":") else 0.0,
                 math.log1p(len(c.quote.split())),
-                index / n_units,
+                index / units_per_passage[c.rank],
                 english,
                 english * float(sims[i]),
             ]
@@ -285,14 +306,16 @@ def unit_features(
 
 
 def _neighbours(
-    i: int, candidates: Sequence[Candidate], sims: np.ndarray, coverage: list[float]
+    i: int, candidates: Sequence[Candidate], same_passage: list[int], sims: np.ndarray, coverage: list[float]
 ) -> list[float]:
     """Similarity and coverage of the single unit just before candidate ``i`` in its passage, and similarity of
-    the one just after it (0 where there is none): an answer often follows the sentence that matches."""
+    the one just after it (0 where there is none): an answer often follows the sentence that matches.
+    ``same_passage``: the indices of the candidates of ``i``'s passage."""
     c = candidates[i]
     prev_i = next_i = None
-    for j, other in enumerate(candidates):
-        if other.passage is not c.passage or other.window:
+    for j in same_passage:
+        other = candidates[j]
+        if other.window:
             continue
         if other.quote_end <= c.unit.start and (
             prev_i is None or other.unit.start > candidates[prev_i].unit.start
