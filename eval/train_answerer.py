@@ -76,9 +76,11 @@ def collect(services: Services, questions: list[GoldQuestion]) -> list[Example]:
         query = " ".join(q.question.split())
         regions = ask.regions_compared(query)
         outcome = services.search.search(query, top_k=ask.answerer.passages * (2 if regions else 1))
+        # The fused order the product's scorer reads (the results shown are re-ranked by its scores).
+        read = outcome.scored.passages if outcome.scored is not None else outcome.results
         scored = ask.answerer.prepare(
             query,
-            outcome.results,
+            read,
             outcome.query_embedding or [],
             language=outcome.language,
             missing_entities=missing_from(key_entities(query), services.catalogue.corpus_terms()),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,8 @@ class Scored:
     candidates: list[Candidate]
     features: np.ndarray
     probabilities: np.ndarray
+    # The passages read, in the fused order the candidates' ranks refer to.
+    passages: list[Document] = field(default_factory=list)
 
     def answerable_probability(self, model: AnswerModel, keep: list[int] | None = None) -> float:
         """P(the best of these candidates, or of the ``keep`` ones, answers the question)."""
@@ -170,9 +172,11 @@ class ExtractiveAnswerer:
         question = analyse_question(
             query, language, query_terms, key_entities(query), missing_entities or [], known_terms
         )
-        candidates = candidates_of(documents[: self.passages])
+        read = list(documents[: self.passages])
+        candidates = candidates_of(read)
         if not candidates or not query_embedding:
-            return Scored(question, [], np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32), np.zeros(0))
+            empty = np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32)
+            return Scored(question, [], empty, np.zeros(0), read)
         q = np.asarray(query_embedding, dtype=np.float32)
         texts = [unit_texts(c.passage.content or "", c.quotable) for c in candidates]
         keys = [c.unit_id for c in candidates]
@@ -186,7 +190,7 @@ class ExtractiveAnswerer:
             common_words if common_words is not None else lower_case_words(d.content or "" for d in documents)
         )
         features = unit_features(question, candidates, sims, context_sims, words)
-        return Scored(question, candidates, features, np.zeros(len(candidates)))
+        return Scored(question, candidates, features, np.zeros(len(candidates)), read)
 
     def score(
         self, query: str, documents: list[Document], query_embedding: list[float], **kwargs: Any
@@ -206,6 +210,7 @@ class ExtractiveAnswerer:
         missing_entities: list[str] | None = None,
         query_terms: list[str] | None = None,
         regions: list[str] | None = None,
+        scored: Scored | None = None,
         common_words: frozenset[str] | None = None,
         known_terms: set[str] | None = None,
     ) -> dict[str, Any]:
@@ -214,8 +219,9 @@ class ExtractiveAnswerer:
         ``query_terms``: the lexical terms of the question (for an English one: with its Dutch glossary
         terms). ``missing_entities``: names of the question the corpus never mentions. ``regions``: for a
         comparison, each region gets its own decision and quotes, or a note that none of its passages
-        answers. ``common_words``: the words the corpus writes in lower case (to tell names from titles).
-        ``known_terms``: the corpus vocabulary (stems).
+        answers. ``scored``: these documents' candidates as :meth:`score` gave them (the search pipeline's
+        re-ranker scored them already), scored here when absent. ``common_words``: the words the corpus
+        writes in lower case (to tell names from titles). ``known_terms``: the corpus vocabulary (stems).
         """
         lang: Language = "en" if language == "en" else "nl"
         if missing_entities:
@@ -228,16 +234,16 @@ class ExtractiveAnswerer:
                 "citations": [],
                 "notes": [],
             }
-        scored = self.score(
-            query,
-            documents,
-            query_embedding,
-            language=language,
-            missing_entities=missing_entities,
-            query_terms=query_terms,
-            common_words=common_words,
-            known_terms=known_terms,
-        )
+        if scored is None:
+            scored = self.score(
+                query,
+                documents,
+                query_embedding,
+                language=language,
+                query_terms=query_terms,
+                common_words=common_words,
+                known_terms=known_terms,
+            )
         model = self.model
         groups: list[tuple[str | None, list[int]]] = [(None, list(range(len(scored.candidates))))]
         if regions:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,15 +14,7 @@ from kb_api.services.search import SearchOutcome, SearchService
 from kb_api.services.timing import timed
 from kb_core.domain import SearchFilters
 from kb_core.errors import Language, Note, render
-from kb_core.lang.regions import REGION_ALIASES
 from kb_core.settings import Settings
-
-_BOTH_REGIONS = re.compile(r"\b(?:beide regio|de twee regio|both regions|the two regions)", re.IGNORECASE)
-_COMPARE = re.compile(
-    r"\b(?:vergelijk|vergelijken|vergeleken|verschil|verschillen|verschilt|compare|compared|comparison|differ"
-    r"|differs|difference)\b",
-    re.IGNORECASE,
-)
 
 
 @dataclass
@@ -46,26 +37,11 @@ class AskService:
         self.settings = settings
         self.search = search
         self.catalogue = catalogue
-        self._answerer: ExtractiveAnswerer | None = None
 
     @property
     def answerer(self) -> ExtractiveAnswerer:
-        """The answer component, sharing the search pipeline's warmed embedder."""
-        if self._answerer is None:
-            a = self.settings.answer
-            self._answerer = ExtractiveAnswerer(
-                embedder=self.search.haystack_pipeline.get_component("dense"),
-                model_path=a.model_path,
-                passages=a.passages,
-                max_quotes=a.max_quotes,
-                cache_size=a.cache_size,
-                vector_lookup=self._stored_unit_vectors,
-            )
-        return self._answerer
-
-    def _stored_unit_vectors(self, unit_ids: list[str]) -> dict[str, Any]:
-        """The answer units' vectors ingestion stored, by unit id (others are embedded by the answerer)."""
-        return {k: v for k, (v, _) in self.search.store.unit_vectors(unit_ids).items()}
+        """The answer component: the one the search pipeline re-ranks with, so its scores are reused."""
+        return self.search.answerer
 
     def warm_up(self) -> None:
         """Build the answerer and read the corpus vocabulary."""
@@ -103,6 +79,7 @@ class AskService:
                 missing_entities=missing_from(key_entities(query), self.catalogue.corpus_terms()),
                 query_terms=outcome.query_terms,
                 regions=regions,
+                scored=outcome.scored,
                 common_words=self.catalogue.common_words(),
                 known_terms=self.catalogue.corpus_terms(),
             )
@@ -121,14 +98,5 @@ class AskService:
         )
 
     def regions_compared(self, question: str) -> list[str]:
-        """The regions a comparison question is about: the two or more it names; every stored region when it
-        asks about "beide regio's" / "both regions"; or, when it names one region and asks to compare
-        ("vergelijk Arnhem-Achterhoek met …"), that region and the others. Empty when it is not a comparison."""
-        named = {
-            region
-            for alias, region in REGION_ALIASES.items()
-            if re.search(rf"\b{re.escape(alias)}\b", question, re.I)
-        }
-        if _BOTH_REGIONS.search(question) or (len(named) == 1 and _COMPARE.search(question)):
-            named |= set(self.catalogue.known_values()["region"].values())
-        return sorted(named) if len(named) >= 2 else []
+        """The regions a comparison question is about (:meth:`SearchService.regions_compared`)."""
+        return self.search.regions_compared(question)

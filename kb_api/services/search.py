@@ -22,19 +22,34 @@ from typing import Any
 from haystack import Document, Pipeline
 
 from ingest.store import PassageStore, StoreFilter
+from kb_api.retrieval.answer_reranker import AnswerReranker
+from kb_api.retrieval.answerer import ExtractiveAnswerer, Scored
 from kb_api.retrieval.grouping import same_text_elsewhere
 from kb_api.retrieval.matching import Match, fetch_passages, find_matches
-from kb_api.retrieval.pipeline import MODES, Mode, QueryPipeline, QueryResult, build_query_pipeline
+from kb_api.retrieval.pipeline import (
+    MODES,
+    Mode,
+    QueryPipeline,
+    QueryResult,
+    build_query_pipeline,
+    in_order_of,
+)
 from kb_api.services.catalogue import CatalogueService
 from kb_api.services.timing import collect_timings, timed
 from kb_core.domain import FACET_FIELDS, FILTER_FIELDS, SearchFilters, date_int
 from kb_core.errors import InvalidQueryError, Note
-from kb_core.lang.regions import canonical_region
+from kb_core.lang.regions import REGION_ALIASES, canonical_region
 from kb_core.settings import Settings
 from kb_core.text.analysis import terms
 from kb_core.text.language import ENGLISH_MARKERS
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_BOTH_REGIONS = re.compile(r"\b(?:beide regio|de twee regio|both regions|the two regions)", re.IGNORECASE)
+_COMPARE = re.compile(
+    r"\b(?:vergelijk|vergelijken|vergeleken|verschil|verschillen|verschilt|compare|compared|comparison|differ"
+    r"|differs|difference)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -47,6 +62,8 @@ class SearchOutcome:
     query_terms: list[str]
     timings_ms: dict[str, float]
     query_embedding: list[float] | None = None
+    # The answer scorer's candidates of the best passages (hybrid mode), so an answer need not score again.
+    scored: Scored | None = None
 
 
 @dataclass
@@ -99,10 +116,13 @@ class SearchService:
         """The warmed query pipeline for a retrieval mode (built on first use)."""
         with self._lock:
             if mode not in self._pipelines:
-                query_pipeline = build_query_pipeline(self.settings, self.store, mode)
+                query_pipeline = build_query_pipeline(self.settings, self.store, mode, self._vocabulary)
                 query_pipeline.pipeline.warm_up()
                 self._pipelines[mode] = query_pipeline
             return self._pipelines[mode]
+
+    def _vocabulary(self) -> tuple[frozenset[str], set[str]]:
+        return self.catalogue.common_words(), self.catalogue.corpus_terms()
 
     def warm_up(self) -> None:
         """Load the embedder and build the hybrid pipeline."""
@@ -112,6 +132,13 @@ class SearchService:
     def haystack_pipeline(self) -> Pipeline:
         """The hybrid Haystack pipeline (its components are shared with answering)."""
         return self.pipeline("hybrid").pipeline
+
+    @property
+    def answerer(self) -> ExtractiveAnswerer:
+        """The hybrid pipeline's answer scorer (it re-ranks the best passages; answers reuse its scores)."""
+        reranker = self.haystack_pipeline.get_component("reranker")
+        assert isinstance(reranker, AnswerReranker)
+        return reranker.scorer
 
     def filter_conditions(self, filters: SearchFilters | None) -> tuple[StoreFilter | None, list[Note], bool]:
         """The store filter, notes on unknown values, and whether the filters can match at all."""
@@ -261,10 +288,28 @@ class SearchService:
             return search.match_min_similarity_english
         return search.match_min_similarity
 
+    def regions_compared(self, question: str) -> list[str]:
+        """The regions a comparison question is about: the two or more it names; every stored region when it
+        asks about "beide regio's" / "both regions"; or, when it names one region and asks to compare
+        ("vergelijk Arnhem-Achterhoek met …"), that region and the others. Empty when it is not a comparison."""
+        named = {
+            region
+            for alias, region in REGION_ALIASES.items()
+            if re.search(rf"\b{re.escape(alias)}\b", question, re.I)
+        }
+        if _BOTH_REGIONS.search(question) or (len(named) == 1 and _COMPARE.search(question)):
+            named |= set(self.catalogue.known_values()["region"].values())
+        return sorted(named) if len(named) >= 2 else []
+
     def _retrieve(self, query: str, store_filter: StoreFilter | None, top_k: int, mode: Mode) -> QueryResult:
         pipeline = self.pipeline(mode)
         with self._slots:
-            return pipeline.run(query, store_filter, max(top_k, self.settings.search.grouping_pool))
+            result = pipeline.run(query, store_filter, max(top_k, self.settings.search.grouping_pool))
+        regions = self.regions_compared(query) if result.scored is not None else []
+        if regions:
+            result.documents = regions_first(result.documents, regions)
+            result.fused = in_order_of(result.fused, result.documents)
+        return result
 
     def _outcome(
         self,
@@ -275,16 +320,17 @@ class SearchService:
         timings: dict[str, float],
     ) -> SearchOutcome:
         """The ranking outcome of a retrieval (none when the filters cannot match)."""
+        scored = None
         if result is None:
             results: list[Document] = []
             language, query_terms, embedding = "nl", sorted(set(terms(query))), None
         else:
             results = result.documents[:top_k]
-            language, embedding = result.language, result.query_embedding
+            language, embedding, scored = result.language, result.query_embedding, result.scored
             query_terms = sorted(set(terms(result.lexical_query)))
         if not results and not notes:
             notes.append(Note("no_results"))
-        return SearchOutcome(results, notes, language, query_terms, timings, embedding)
+        return SearchOutcome(results, notes, language, query_terms, timings, embedding, scored)
 
     def _page(self, fused: list[Document], chosen: list[Match]) -> list[Document]:
         """The passages of one page: text from the fused ranking or the store, ``also_in`` in both directions."""
@@ -308,6 +354,20 @@ class SearchService:
         for doc in page:
             doc.meta["also_in"] = twins.get(doc.id, [])
         return page
+
+
+def regions_first(documents: list[Document], regions: list[str]) -> list[Document]:
+    """For a comparison: the best passage of each compared region first (in their order), then the rest in
+    order. Re-ranking by the answer scorer can fill the first page with one region's passages; a comparison
+    needs both in view."""
+    leaders: list[Document] = []
+    for region in regions:
+        best = next((d for d in documents if d.meta.get("region") == region), None)
+        if best is not None:
+            leaders.append(best)
+    lead_ids = {d.id for d in leaders}
+    ordered = [d for d in documents if d.id in lead_ids]
+    return ordered + [d for d in documents if d.id not in lead_ids]
 
 
 def ranked_matches(fused: list[Document], found: dict[str, Match]) -> list[Match]:
