@@ -212,7 +212,7 @@ class AnswerSettings(_Area):
     """The extractive answerer (its scorer and threshold are learned: ``kb train-answerer``)."""
 
     passages: int = Field(
-        default=15,
+        default=20,
         ge=1,
         le=50,
         description="How many of the best passages the answer units are read from (and re-ranked by).",

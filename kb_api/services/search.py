@@ -356,18 +356,19 @@ class SearchService:
         return page
 
 
-def regions_first(documents: list[Document], regions: list[str]) -> list[Document]:
-    """For a comparison: the best passage of each compared region first (in their order), then the rest in
-    order. Re-ranking by the answer scorer can fill the first page with one region's passages; a comparison
-    needs both in view."""
-    leaders: list[Document] = []
+def regions_first(documents: list[Document], regions: list[str], page: int = 10) -> list[Document]:
+    """For a comparison: every compared region on the first ``page`` results. A region with no passage there
+    gets its best one moved to the end of that page; the rest keep their order. Re-ranking by the answer
+    scorer can fill the first page with one region's passages, and a comparison needs both in view."""
+    ordered = list(documents)
     for region in regions:
-        best = next((d for d in documents if d.meta.get("region") == region), None)
+        if any(d.meta.get("region") == region for d in ordered[:page]):
+            continue
+        best = next((d for d in ordered[page:] if d.meta.get("region") == region), None)
         if best is not None:
-            leaders.append(best)
-    lead_ids = {d.id for d in leaders}
-    ordered = [d for d in documents if d.id in lead_ids]
-    return ordered + [d for d in documents if d.id not in lead_ids]
+            ordered.remove(best)
+            ordered.insert(page - 1, best)
+    return ordered
 
 
 def ranked_matches(fused: list[Document], found: dict[str, Match]) -> list[Match]:
