@@ -49,8 +49,8 @@ def test_deprioritised_actions_are_found_with_citation_fields(client: TestClient
 
 def test_shared_regional_text_is_grouped_as_also_in(client: TestClient) -> None:
     body = search(
-        client, query="In 2030 is het Toekomstscenario geïmplementeerd en stopt het geweld", top_k=10
-    )
+        client, query="In 2030 is het Toekomstscenario geïmplementeerd en stopt het geweld", top_k=20
+    )  # the grouped passage (Boekel's and Oss's shared schedule) ranks 11th since the answer scorer re-ranks
     ids = [r["document_id"] for r in body["results"]]
     grouped = [r for r in body["results"] if r["also_in"]]
     assert grouped, "Boekel's and Oss's letters share this sentence word for word"

@@ -83,3 +83,15 @@ def test_regions_first_brings_a_missing_region_onto_the_first_page() -> None:
     assert [d.id for d in regions_first(docs, ["A", "B"], page=3)] == ["p0", "p1", "p4", "p2", "p3"]
     assert [d.id for d in regions_first(docs, ["A", "B"], page=5)] == ["p0", "p1", "p2", "p3", "p4"]
     assert [d.id for d in regions_first(docs, ["A", "C"], page=3)] == ["p0", "p1", "p2", "p3", "p4"]
+
+
+def test_the_web_pages_answer_is_the_one_ask_gives(corpus_services: Any) -> None:
+    from kb_core.domain import SearchFilters
+
+    question = "Welke partijen werken samen in het Zorg- en Veiligheidshuis?"
+    for filters, top_k in ((None, 10), (SearchFilters(region=["Noordoost-Brabant"]), 5)):
+        page = corpus_services.search.matches(question, limit=top_k, filters=filters, answer_top_k=top_k)
+        from_page = corpus_services.ask.answer(question, filters=filters, search_outcome=page.ranking)
+        direct = corpus_services.ask.answer(question, filters=filters)
+        assert from_page.answer == direct.answer
+        assert [c["passage_id"] for c in from_page.citations] == [c["passage_id"] for c in direct.citations]

@@ -142,7 +142,9 @@ class ExtractiveAnswerer:
         """Unit embeddings ("passage: " prompt), cached: the same passages come back for related questions."""
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        # Read into a local dict first: another request thread may clear the shared cache meanwhile.
+        found = {t: v for t in dict.fromkeys(texts) if (v := self._cache.get(t)) is not None}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             backend = self.embedder.embedding_backend
             if backend is None:
@@ -151,10 +153,12 @@ class ExtractiveAnswerer:
             vectors = backend.embed(
                 ["passage: " + t for t in missing], batch_size=32, normalize_embeddings=True
             )
+            fresh = dict(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
+            found.update(fresh)
             if len(self._cache) + len(missing) > self.cache_size:
                 self._cache.clear()
-            self._cache.update(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
-        return np.stack([self._cache[t] for t in texts])
+            self._cache.update(fresh)
+        return np.stack([found[t] for t in texts])
 
     def prepare(
         self,

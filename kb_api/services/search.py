@@ -73,7 +73,8 @@ class MatchPage:
     ``facets[field][value]`` counts the matching passages with that value, so per field the counts and
     ``missing[field]`` (matching passages without a value, e.g. regional documents have no municipality)
     add up to ``total``, and selecting a value gives exactly that many matches. ``ranking`` is the
-    relevance ranking of the same retrieval (the best ``answer_top_k`` distinct passages), for an answer.
+    relevance ranking of the same retrieval (the best ``answer_top_k`` distinct passages) with the answer
+    scorer's candidates of the best ``answer.passages``: an answer from it is the one ``/ask`` gives.
     """
 
     results: list[Document]
