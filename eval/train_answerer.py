@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -76,18 +76,26 @@ def collect(services: Services, questions: list[GoldQuestion]) -> list[Example]:
         query = " ".join(q.question.split())
         regions = ask.regions_compared(query)
         outcome = services.search.search(query, top_k=ask.answerer.passages * (2 if regions else 1))
-        # The fused order the product's scorer reads (the results shown are re-ranked by its scores).
-        read = outcome.scored.passages if outcome.scored is not None else outcome.results
-        scored = ask.answerer.prepare(
-            query,
-            read,
-            outcome.query_embedding or [],
-            language=outcome.language,
-            missing_entities=missing_from(key_entities(query), services.catalogue.corpus_terms()),
-            query_terms=outcome.query_terms,
-            common_words=services.catalogue.common_words(),
-            known_terms=services.catalogue.corpus_terms(),
-        )
+        missing = missing_from(key_entities(query), services.catalogue.corpus_terms())
+        if outcome.scored is not None:
+            # The search pipeline's re-ranker scored these passages in the fused order already: its features
+            # are the ones /ask reads; only the names the corpus lacks are added to the question.
+            scored = replace(
+                outcome.scored,
+                question=replace(outcome.scored.question, missing_entities=missing),
+                probabilities=np.zeros(len(outcome.scored.candidates)),
+            )
+        else:
+            scored = ask.answerer.prepare(
+                query,
+                outcome.results,
+                outcome.query_embedding or [],
+                language=outcome.language,
+                missing_entities=missing,
+                query_terms=outcome.query_terms,
+                common_words=services.catalogue.common_words(),
+                known_terms=services.catalogue.corpus_terms(),
+            )
         labels = np.asarray(
             [
                 candidate_label(

@@ -15,7 +15,7 @@ from typing import Any
 from haystack import Document, component
 
 from kb_api.retrieval.answerer import ExtractiveAnswerer, Scored
-from kb_core.text.analysis import terms
+from kb_core.text.analysis import distinct_terms
 
 
 @component
@@ -57,7 +57,7 @@ class AnswerReranker:
         if not self.enabled:
             return {"documents": documents[:top_k] if top_k is not None else documents, "scored": None}
         common_words, known_terms = self.vocabulary() if self.vocabulary is not None else (None, None)
-        query_terms = sorted(set(terms(lexical_query if lexical_query is not None else query)))
+        query_terms = distinct_terms(lexical_query if lexical_query is not None else query)
         scored = self.scorer.score(
             query,
             documents,

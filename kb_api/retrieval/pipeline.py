@@ -33,8 +33,8 @@ def build_query_pipeline(
     """Build the query pipeline of a retrieval mode (not warmed up). ``vocabulary``: the corpus's lower-case
     words and its stems, for the answer scorer's features (read from the passages when absent)."""
     pipe = Pipeline()
-    dense = text_embedder(settings)
-    if mode in ("hybrid", "dense"):
+    dense = text_embedder(settings) if mode in ("hybrid", "dense") else None
+    if dense is not None:
         pipe.add_component("dense", dense)
     if mode in ("hybrid", "lexical"):
         pipe.add_component("sparse", DutchSparseTextEmbedder())

@@ -40,7 +40,7 @@ from kb_core.domain import FACET_FIELDS, FILTER_FIELDS, SearchFilters, date_int
 from kb_core.errors import InvalidQueryError, Note
 from kb_core.lang.regions import REGION_ALIASES, canonical_region
 from kb_core.settings import Settings
-from kb_core.text.analysis import terms
+from kb_core.text.analysis import distinct_terms
 from kb_core.text.language import ENGLISH_MARKERS
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
@@ -324,11 +324,11 @@ class SearchService:
         scored = None
         if result is None:
             results: list[Document] = []
-            language, query_terms, embedding = "nl", sorted(set(terms(query))), None
+            language, query_terms, embedding = "nl", distinct_terms(query), None
         else:
             results = result.documents[:top_k]
             language, embedding, scored = result.language, result.query_embedding, result.scored
-            query_terms = sorted(set(terms(result.lexical_query)))
+            query_terms = distinct_terms(result.lexical_query)
         if not results and not notes:
             notes.append(Note("no_results"))
         return SearchOutcome(results, notes, language, query_terms, timings, embedding, scored)

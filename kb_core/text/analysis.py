@@ -80,6 +80,11 @@ def terms(text: str) -> list[str]:
     return [stem(tok) for tok in tokenize(text) if not is_stopword(tok) and (len(tok) > 1 or tok.isdigit())]
 
 
+def distinct_terms(text: str) -> list[str]:
+    """The distinct terms of ``text``, sorted: a query's terms as search reports them and answers weigh them."""
+    return sorted(set(terms(text)))
+
+
 def term_id(term: str) -> int:
     """Stable 31-bit id of a term (crc32), the sparse vector dimension."""
     return zlib.crc32(term.encode("utf-8")) & 0x7FFFFFFF
