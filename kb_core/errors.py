@@ -184,6 +184,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind_person": {"nl": "een naam", "en": "a person's name"},
     "kind_place": {"nl": "een gemeente of regio", "en": "a municipality or region"},
     "kind_organisation": {"nl": "een organisatie", "en": "an organisation"},
+    "kind_agent": {"nl": "een persoon of organisatie", "en": "a person or organisation"},
+    "kind_duration": {"nl": "een duur of termijn", "en": "a length of time"},
+    "kind_contact": {
+        "nl": "contactgegevens (adres, telefoon, e-mail)",
+        "en": "contact details (address, phone, e-mail)",
+    },
 }
 
 

@@ -64,3 +64,14 @@ def test_a_name_the_corpus_never_mentions_is_said_plainly(corpus_services: Any) 
 def test_a_role_the_corpus_names_for_other_places_only_is_not_answered(corpus_services: Any) -> None:
     outcome = corpus_services.ask.answer("Wie is de wethouder van Boekel?")
     assert not outcome.answerable, [c["quote"] for c in outcome.citations]
+
+
+def test_an_abstention_says_what_kind_of_answer_was_looked_for(corpus_services: Any) -> None:
+    # The noun asked about names the kind of answer ("het telefoonnummer", "het budget"); the corpus has none
+    # for these subjects, and the refusal says what it looked for.
+    phone = corpus_services.ask.answer("Wat is het telefoonnummer van het Dorpsteam in Boekel?")
+    assert not phone.answerable, [c["quote"] for c in phone.citations]
+    assert "Gezocht naar: contactgegevens (adres, telefoon, e-mail)." in phone.answer
+    budget = corpus_services.ask.answer("Hoe groot is het budget van Veilig Thuis?")
+    assert not budget.answerable, [c["quote"] for c in budget.citations]
+    assert "Gezocht naar: een bedrag." in budget.answer

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 
 from kb_core.lang import load, month_names
 from kb_core.lang.regions import REGION_ALIASES, municipality_pattern
@@ -147,11 +148,82 @@ _ASKED_TYPES: dict[str, re.Pattern[str]] = {
 }
 
 
+# The question word and what may precede it ("En …", "Van welke …"); what follows is what is asked about.
+QUESTION_OPENING = re.compile(
+    r"^(?:en\s+|and\s+)?(?:(?:in|op|bij|van|voor|door|met|aan|uit|per|sinds|tot|in|for|of|by|with|from|since|until)\s+)?"
+    r"(?P<word>hoe\s+\w+|hoeveel|welke?|wie|wat|wanneer|waar|waarom|waarmee|waarvoor|which|what|who|whom|when|where|why"
+    r"|how\s+\w+)\b",
+    re.IGNORECASE,
+)
+# Words that end the phrase naming what is asked ("het adres | van Veilig Thuis").
+_PHRASE_END = frozenset(
+    "van voor in op bij met aan uit over naar door tot om per tussen namens volgens sinds tijdens of for on at with "
+    "from to by about between during since".split()
+)
+_HEAD_WORDS = 5
+# A place noun inside a compound names no place ("opvangplaatsen", "werkplaats").
+_NO_COMPOUND = frozenset({"place"})
+_HEADS: dict[str, re.Pattern[str]] = {
+    kind: re.compile(
+        ("" if kind in _NO_COMPOUND else r"(?:[^\W\d_]{3,})?")
+        + "(?:"
+        + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+        + r")(?:s|n|en|es|['’]s)?",
+        re.IGNORECASE,
+    )
+    for kind, words in load("answer_types")["_heads"].items()
+}
+
+
+def head_kind(question: str, allowed: AbstractSet[str] | None = None) -> str | None:
+    """The kind of answer named by the noun a question asks about, from ``_heads`` in
+    ``kb_core/lang/answer_types.json``: "Wat is het adres van …" -> contact, "Hoe groot is het jaarbudget …" ->
+    money, "Van welke partij …" -> organisation, "Who is the director of …" -> person. Read: the first content
+    word after the question word (after the verb that follows "wie", "who chairs"), or the word right after it
+    when that one is an adjective ("de jaarlijkse bijdrage", "the annual budget"); a phrase ends at a
+    preposition. ``allowed``: the kinds to look for (all when None)."""
+    text = " ".join(question.split())
+    match = QUESTION_OPENING.match(text)
+    if match is None:
+        return None
+    words: list[str] = []
+    for raw in text[match.end() :].split():
+        word = raw.strip(",;:()[]“”\"'‘’?!.").lower()
+        if word in _PHRASE_END or len(words) == _HEAD_WORDS:
+            break
+        words.append(word)
+    candidates: list[str] = []
+    if match.group("word").lower() in {"wie", "who", "whom"} and words and not is_stopword(words[0]):
+        candidates.append(words.pop(0))  # the verb: "Who chairs …"
+    first = next((i for i, w in enumerate(words) if not is_stopword(w)), None)
+    if first is not None:
+        candidates.append(words[first])
+        if first + 1 < len(words) and not is_stopword(words[first + 1]):
+            candidates += [f"{words[first]} {words[first + 1]}", words[first + 1]]
+    for candidate in candidates:
+        for kind, pattern in _HEADS.items():
+            if (allowed is None or kind in allowed) and pattern.fullmatch(candidate):
+                return kind
+    return None
+
+
 def asked_kinds(question: str) -> set[str]:
-    """The kinds of answer a question asks for: amount, money, share (figures), date, person, place,
-    organisation, reason, list — from how it opens (``kb_core/lang/answer_types.json``) and the figure tests."""
+    """The kinds of answer a question asks for: amount, money, share (figures), date, duration, person, agent
+    (a person or organisation: "Wie betaalt …?"), place, organisation, contact details, reason, list — from how it
+    opens and the noun it asks about (``kb_core/lang/answer_types.json``) and the figure tests."""
     text = " ".join(question.split()).strip(" ¿?")
     kinds = {kind for kind, pattern in _ASKED_TYPES.items() if pattern.search(text)}
+    opening = QUESTION_OPENING.match(text)
+    word = opening.group("word").lower() if opening else ""
+    if word in {"wie", "who", "whom"}:
+        head = head_kind(text, {"person", "organisation"})
+        if head != "person":
+            kinds.discard("person")
+            kinds.add(head or "agent")
+    elif word.startswith(("wat", "welk", "hoe ", "which", "what")):
+        head = head_kind(text)
+        if head is not None:
+            kinds.add(head)
     figure = figure_kind(question)
     if figure is has_share:
         kinds.add("share")
@@ -187,6 +259,35 @@ def has_person(text: str, common_words: frozenset[str] = frozenset()) -> bool:
     return False
 
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<!\d)(?:\+31[\s-]?|0)(?:\d[\s-]?){8,9}(?!\d)|\b0[89]00[\s-]?\d{4}\b")
+_POSTCODE = re.compile(r"\b\d{4}\s?[A-Z]{2}\b")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:nl|com|org|eu)\b", re.IGNORECASE)
+_STREET = re.compile(
+    r"\b[A-Z][^\W\d_]*(?:straat|weg|laan|plein|singel|kade|gracht|dijk|markt|park|hof|dreef|steeg)\s+\d+"
+)
+_TIME_UNIT = (
+    r"(?:dag|dagen|werkdag(?:en)?|week|weken|maand|maanden|jaar|jaren|uur|uren|minuten|kwartaal|kwartalen"
+    r"|days?|weeks?|months?|years?|hours?|minutes?)"
+)
+_DURATION = re.compile(
+    rf"(?:\d+(?:[.,]\d+)?|{_SMALL_NUMBER}|elf|twaalf|enkele|aantal|paar|halve?)\s+(?:\w+\s+)?{_TIME_UNIT}\b"
+    r"|\b(?:binnen|within)\s+\w+|\b24/7\b",
+    re.IGNORECASE,
+)
+
+
+def has_contact(text: str) -> bool:
+    """Whether ``text`` holds contact details: an e-mail address, a phone number, a postcode, a street and
+    number, a web address."""
+    return any(p.search(text) for p in (_EMAIL, _PHONE, _POSTCODE, _URL, _STREET))
+
+
+def has_duration(text: str) -> bool:
+    """Whether ``text`` names a length of time ("binnen vijf werkdagen", "6 weken", "drie jaar")."""
+    return _DURATION.search(text) is not None
+
+
 def has_place(text: str) -> bool:
     """Whether ``text`` names a municipality or region of the table."""
     return bool(_MUNICIPALITY.search(text) or _REGION.search(text))
@@ -207,6 +308,9 @@ def holds_kind(kind: str, text: str, common_words: frozenset[str] = frozenset())
         "person": lambda t: has_person(t, common_words),
         "place": has_place,
         "organisation": has_organisation,
+        "agent": lambda t: has_person(t, common_words) or has_organisation(t) or has_place(t),
+        "contact": has_contact,
+        "duration": has_duration,
     }
     test = tests.get(kind)
     return True if test is None else test(text)

@@ -332,7 +332,21 @@ class ExtractiveAnswerer:
         return message
 
 
-_KINDS = {f"kind_{k}" for k in ("amount", "money", "share", "date", "person", "place", "organisation")}
+_KINDS = {
+    f"kind_{k}"
+    for k in (
+        "amount",
+        "money",
+        "share",
+        "date",
+        "duration",
+        "person",
+        "agent",
+        "place",
+        "organisation",
+        "contact",
+    )
+}
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
