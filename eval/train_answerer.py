@@ -5,7 +5,7 @@
    (``ExtractiveAnswerer.prepare``).
 2. A candidate is labelled positive when its quote holds a gold span of its document (the 60 % rule of
    the evaluation) or lies inside one. The unit model is a logistic regression; its regularisation is
-   chosen by 5-fold cross-validation grouped by question (log loss).
+   chosen by 5-fold cross-validation grouped by question (log loss, one-standard-error rule).
 3. From the cross-validated unit probabilities, per question features are made and the answerability model
    (logistic regression, label: the question is answerable) is fitted the same way; its threshold is the
    one that maximises answer accuracy plus abstention on the cross-validated probabilities while abstaining
@@ -125,10 +125,15 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticModel:
 def _cross_validated(
     x: np.ndarray, y: np.ndarray, groups: np.ndarray, c_grid: tuple[float, ...] = C_GRID
 ) -> tuple[float, np.ndarray, dict[float, float]]:
-    """The best C by grouped CV log loss, its out-of-fold probabilities, and the loss per C."""
+    """C by grouped CV log loss, its out-of-fold probabilities, and the loss per C. The C chosen is the smallest
+    (most regularised) whose loss is within one standard error of the best ("one-standard-error rule"): losses
+    that close are a tie the last digits of the embeddings can decide, and the weaker regularisation lets
+    correlated question features take large opposite weights."""
     folds = list(GroupKFold(n_splits=min(FOLDS, len(set(groups.tolist())))).split(x, y, groups))
     losses: dict[float, float] = {}
+    errors: dict[float, float] = {}
     oof: dict[float, np.ndarray] = {}
+    _, group_index = np.unique(groups, return_inverse=True)
     for c in c_grid:
         pred = np.zeros(len(y))
         for train, held in folds:
@@ -137,9 +142,15 @@ def _cross_validated(
                 continue
             pred[held] = _fit(x[train], y[train], c).probability(x[held])
         oof[c] = pred
-        losses[c] = float(log_loss(y, np.clip(pred, 1e-6, 1 - 1e-6), labels=[0, 1]))
+        p = np.clip(pred, 1e-6, 1 - 1e-6)
+        losses[c] = float(log_loss(y, p, labels=[0, 1]))
+        # The standard error of the mean loss, over questions (a question's candidates are not independent).
+        per_sample = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        per_group = np.bincount(group_index, weights=per_sample) / np.bincount(group_index)
+        errors[c] = float(per_group.std(ddof=1) / np.sqrt(len(per_group))) if len(per_group) > 1 else 0.0
     best = min(losses, key=lambda c: (losses[c], c))
-    return best, oof[best], losses
+    chosen = min(c for c in c_grid if losses[c] <= losses[best] + errors[best])
+    return chosen, oof[chosen], losses
 
 
 def _question_rows(examples: list[Example], unit_probs: list[np.ndarray]) -> np.ndarray:
