@@ -28,7 +28,6 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
@@ -143,9 +142,9 @@ def _cross_validated(
             pred[held] = _fit(x[train], y[train], c).probability(x[held])
         oof[c] = pred
         p = np.clip(pred, 1e-6, 1 - 1e-6)
-        losses[c] = float(log_loss(y, p, labels=[0, 1]))
-        # The standard error of the mean loss, over questions (a question's candidates are not independent).
         per_sample = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        losses[c] = float(per_sample.mean())
+        # The standard error of the mean loss, over questions (a question's candidates are not independent).
         per_group = np.bincount(group_index, weights=per_sample) / np.bincount(group_index)
         errors[c] = float(per_group.std(ddof=1) / np.sqrt(len(per_group))) if len(per_group) > 1 else 0.0
     best = min(losses, key=lambda c: (losses[c], c))

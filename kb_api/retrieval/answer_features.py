@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 from haystack import Document
 
-from kb_api.retrieval.answer_kinds import QUESTION_OPENING, YEAR, asked_kinds, holds_kind
+from kb_api.retrieval.answer_kinds import CHECKABLE_KINDS, QUESTION_OPENING, YEAR, asked_kinds, holds_kind
 from kb_api.retrieval.definitions import defined_term, defines
 from kb_core.lang.glossary import dutch_terms
 from kb_core.text.analysis import is_stopword, stem, terms, tokenize
@@ -78,9 +78,6 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "uncovered_everywhere",
     "asks_kind",
     "english",
-)
-_FIGURE_KINDS = frozenset(
-    {"amount", "money", "share", "date", "duration", "person", "agent", "place", "organisation", "contact"}
 )
 
 
@@ -223,9 +220,9 @@ _VERB_FOLLOWS = frozenset({"wie", "wat", "wanneer", "waar", "waarom", "waarmee",
 
 def focus_term(question: str) -> str | None:
     """The first content word after the question word, as a stem: what is asked about ("Hoeveel
-    opvangplaatsen …" -> opvangplaats, "Welke app …" -> app); None when the question has no question word.
-    (Skipping the verb after "wie/wanneer …" and English focus words through the glossary were measured and
-    changed nothing: eval/README.md.)"""
+    opvangplaatsen …" -> opvangplaats, "Welke app …" -> app), past the verb that follows "wat/wie/wanneer …"
+    ("Wat kost het zwembad …" -> zwembad); None when the question has no question word. English questions get
+    none (focus words through the glossary were measured and not kept: eval/README.md)."""
     text = " ".join(question.split())
     match = QUESTION_OPENING.match(text)
     if match is None:
@@ -256,7 +253,7 @@ def unit_features(
     top_score = max(float(c.passage.score or 0.0) for c in candidates) or 1.0
     document_stems: dict[int, frozenset[str]] = {}
     english = 1.0 if question.language == "en" else 0.0
-    kinds = question.kinds & _FIGURE_KINDS
+    kinds = question.kinds & CHECKABLE_KINDS
     units_per_passage = Counter(c.rank for c in candidates)
     seen_of_passage: Counter[int] = Counter()
     by_passage: dict[int, list[int]] = {}
@@ -342,7 +339,7 @@ def question_features(question: Question, probabilities: np.ndarray, features: n
     column = {name: i for i, name in enumerate(UNIT_FEATURES)}
     english = 1.0 if question.language == "en" else 0.0
     missing = 1.0 if question.missing_entities else 0.0
-    asks = 1.0 if question.kinds & _FIGURE_KINDS else 0.0
+    asks = 1.0 if question.kinds & CHECKABLE_KINDS else 0.0
     unknown = question.unknown_terms
     if len(probabilities) == 0:
         return np.asarray(

@@ -193,7 +193,7 @@ def head_kind(question: str, allowed: AbstractSet[str] | None = None) -> str | N
             break
         words.append(word)
     candidates: list[str] = []
-    if match.group("word").lower() in {"wie", "who", "whom"} and words and not is_stopword(words[0]):
+    if match.group("word").lower() in _WHO and words and not is_stopword(words[0]):
         candidates.append(words.pop(0))  # the verb: "Who chairs …"
     first = next((i for i, w in enumerate(words) if not is_stopword(w)), None)
     if first is not None:
@@ -207,6 +207,13 @@ def head_kind(question: str, allowed: AbstractSet[str] | None = None) -> str | N
     return None
 
 
+# The kinds a text can be checked for (``holds_kind``); reasons and lists are asked for but not checkable.
+CHECKABLE_KINDS = frozenset(
+    {"amount", "money", "share", "date", "duration", "person", "agent", "place", "organisation", "contact"}
+)
+_WHO = frozenset({"wie", "who", "whom"})
+
+
 def asked_kinds(question: str) -> set[str]:
     """The kinds of answer a question asks for: amount, money, share (figures), date, duration, person, agent
     (a person or organisation: "Wie betaalt …?"), place, organisation, contact details, reason, list — from how it
@@ -215,7 +222,7 @@ def asked_kinds(question: str) -> set[str]:
     kinds = {kind for kind, pattern in _ASKED_TYPES.items() if pattern.search(text)}
     opening = QUESTION_OPENING.match(text)
     word = opening.group("word").lower() if opening else ""
-    if word in {"wie", "who", "whom"}:
+    if word in _WHO:
         head = head_kind(text, {"person", "organisation"})
         if head != "person":
             kinds.discard("person")

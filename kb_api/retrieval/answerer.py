@@ -28,6 +28,7 @@ from kb_api.retrieval.answer_features import (
     question_features,
     unit_features,
 )
+from kb_api.retrieval.answer_kinds import CHECKABLE_KINDS
 from kb_api.retrieval.answer_model import DEFAULT_MODEL, AnswerModel, default_model
 from kb_core.domain import Citation
 from kb_core.errors import Language, render
@@ -332,21 +333,7 @@ class ExtractiveAnswerer:
         return message
 
 
-_KINDS = {
-    f"kind_{k}"
-    for k in (
-        "amount",
-        "money",
-        "share",
-        "date",
-        "duration",
-        "person",
-        "agent",
-        "place",
-        "organisation",
-        "contact",
-    )
-}
+_KINDS = {f"kind_{k}" for k in CHECKABLE_KINDS}
 
 
 def _overlaps(a: Candidate, b: Candidate) -> bool:
