@@ -19,8 +19,9 @@ from eval.gold import DEFAULT_GOLD
 SEED = 20261201
 DEV_SHARE = 0.6
 # The number of the first question of each batch that was split (q001-q224 in the fifth session,
-# q225-q344 in the sixth): the split of every batch is reproduced by assigning the batches in this order.
-BATCH_STARTS = (1, 225)
+# q225-q344 in the sixth, q345-q464 in the eleventh): the split of every batch is reproduced by assigning the
+# batches in this order.
+BATCH_STARTS = (1, 225, 345)
 
 
 def stratum(question: dict) -> tuple[bool, str, str]:
