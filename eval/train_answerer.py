@@ -5,15 +5,18 @@
    (``ExtractiveAnswerer.prepare``).
 2. A candidate is labelled positive when its quote holds a gold span of its document (the 60 % rule of
    the evaluation) or lies inside one. The unit model is a logistic regression; its regularisation is
-   chosen by 5-fold cross-validation grouped by question (log loss, one-standard-error rule).
+   chosen by 5-fold cross-validation over questions, repeated on five seeded shuffles (log loss,
+   one-standard-error rule).
 3. From the cross-validated unit probabilities, per question features are made and the answerability model
-   (logistic regression, label: the question is answerable) is fitted the same way; its threshold is the
-   one that maximises answer accuracy plus abstention on the cross-validated probabilities while abstaining
-   on at most ``max_false_abstention`` of the answerable questions (default 15 %, see below), and the share of the best probability another quote needs
-   (``quote_ratio``) is chosen on the same predictions.
-4. Both are refitted on all of ``dev`` and written to ``kb_api/retrieval/answer_model.json`` with the
-   cross-validated ``dev`` figures; then the product answers every ``test`` question with the new file and
-   the ``test`` figures are printed and stored beside them. Nothing is fitted or tuned on ``test``.
+   (logistic regression, label: the question is answerable) is fitted the same way, on the same folds; its
+   threshold is the highest that refuses at most ``max_false_abstention`` of the answerable questions
+   (default 15 %, see below) on one repeat's cross-validated probabilities, the median over the repeats; the
+   share of the best probability another quote needs (``quote_ratio``) is chosen on the same predictions.
+4. Both are refitted on all of ``dev`` (the answerability model on the cross-validated unit probabilities:
+   at run time it reads the unit model's probabilities for questions that model has not seen) and written
+   to ``kb_api/retrieval/answer_model.json`` with the cross-validated ``dev`` figures; then the product
+   answers every ``test`` question with the new file and the ``test`` figures are printed and stored beside
+   them. Nothing is fitted or tuned on ``test``.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ from typing import Any
 import numpy as np
 from rich.console import Console
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import StandardScaler
 
 from eval.gold import DEFAULT_GOLD, GoldQuestion, load_gold, normalise, span_in
@@ -44,6 +46,8 @@ from kb_core.settings import Settings
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
 RATIO_GRID = (0.3, 0.5, 0.7, 0.85, 1.01)
 FOLDS = 5
+REPEATS = 5
+FOLD_SEED = 20261201
 
 
 @dataclass
@@ -121,35 +125,71 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticModel:
                          scaler.mean_, scale, model.coef_[0], float(model.intercept_[0]))  # fmt: skip
 
 
-def _cross_validated(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, c_grid: tuple[float, ...] = C_GRID
-) -> tuple[float, np.ndarray, dict[float, float]]:
-    """C by grouped CV log loss, its out-of-fold probabilities, and the loss per C. The C chosen is the smallest
-    (most regularised) whose loss is within one standard error of the best ("one-standard-error rule"): losses
-    that close are a tie the last digits of the embeddings can decide, and the weaker regularisation lets
+def question_folds(n_groups: int, repeats: int = REPEATS, seed: int = FOLD_SEED) -> list[list[np.ndarray]]:
+    """For each repeat, ``min(FOLDS, n_groups)`` disjoint sets of question indices (0 … ``n_groups`` - 1)
+    covering all of them, from a seeded shuffle. A question's fold depends only on the number of questions and
+    the seed, not on its candidates, so a change to one question's candidates moves no other question between
+    folds."""
+    if n_groups < 2:
+        raise ValueError(f"cross-validation needs at least two questions, got {n_groups}")
+    k = min(FOLDS, n_groups)
+    out = []
+    for r in range(repeats):
+        order = np.random.default_rng(seed + r).permutation(n_groups)
+        out.append([np.sort(order[f::k]) for f in range(k)])
+    return out
+
+
+@dataclass
+class CrossValidation:
+    """What :func:`cross_validated` found: the C chosen, its out-of-fold probabilities (the mean over the
+    repeats, and each repeat's), and the cross-validated log loss per C."""
+
+    c: float
+    oof: np.ndarray
+    per_repeat: list[np.ndarray]
+    losses: dict[float, float]
+
+
+def cross_validated(
+    x: np.ndarray, y: np.ndarray, groups: np.ndarray, n_groups: int, c_grid: tuple[float, ...] = C_GRID
+) -> CrossValidation:
+    """C by cross-validated log loss. ``groups``: the question index (0 … ``n_groups`` - 1) of each row; folds
+    are sets of questions (``question_folds``, ``REPEATS`` seeded shuffles), the same for the unit and the
+    answerability model, so no row is scored by a model that saw its question. Losses are averaged over the
+    repeats, which takes the luck of one fold assignment out of the choice. The C chosen is the smallest (most
+    regularised) whose loss is within one standard error of the best ("one-standard-error rule"): losses that
+    close are a tie the last digits of the embeddings can decide, and the weaker regularisation lets
     correlated question features take large opposite weights."""
-    folds = list(GroupKFold(n_splits=min(FOLDS, len(set(groups.tolist())))).split(x, y, groups))
+    repeats = question_folds(n_groups)
     losses: dict[float, float] = {}
     errors: dict[float, float] = {}
-    oof: dict[float, np.ndarray] = {}
-    _, group_index = np.unique(groups, return_inverse=True)
+    runs: dict[float, list[np.ndarray]] = {}
+    present, group_index = np.unique(groups, return_inverse=True)
     for c in c_grid:
-        pred = np.zeros(len(y))
-        for train, held in folds:
-            if len(set(y[train].tolist())) < 2:
-                pred[held] = float(y[train].mean())
-                continue
-            pred[held] = _fit(x[train], y[train], c).probability(x[held])
-        oof[c] = pred
-        p = np.clip(pred, 1e-6, 1 - 1e-6)
-        per_sample = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+        per_sample = np.zeros(len(y))
+        runs[c] = []
+        for folds in repeats:
+            this = np.zeros(len(y))
+            for held_groups in folds:
+                held = np.isin(groups, held_groups)
+                if not held.any():
+                    continue
+                train = ~held
+                if len(set(y[train].tolist())) < 2:
+                    this[held] = float(y[train].mean())
+                    continue
+                this[held] = _fit(x[train], y[train], c).probability(x[held])
+            p = np.clip(this, 1e-6, 1 - 1e-6)
+            per_sample += -(y * np.log(p) + (1 - y) * np.log(1 - p)) / len(repeats)
+            runs[c].append(this)
         losses[c] = float(per_sample.mean())
         # The standard error of the mean loss, over questions (a question's candidates are not independent).
         per_group = np.bincount(group_index, weights=per_sample) / np.bincount(group_index)
-        errors[c] = float(per_group.std(ddof=1) / np.sqrt(len(per_group))) if len(per_group) > 1 else 0.0
+        errors[c] = float(per_group.std(ddof=1) / np.sqrt(len(per_group))) if len(present) > 1 else 0.0
     best = min(losses, key=lambda c: (losses[c], c))
     chosen = min(c for c in c_grid if losses[c] <= losses[best] + errors[best])
-    return chosen, oof[chosen], losses
+    return CrossValidation(chosen, np.mean(runs[chosen], axis=0), runs[chosen], losses)
 
 
 def _question_rows(examples: list[Example], unit_probs: list[np.ndarray]) -> np.ndarray:
@@ -168,25 +208,41 @@ def _question_rows(examples: list[Example], unit_probs: list[np.ndarray]) -> np.
 MAX_FALSE_ABSTENTION = 0.15
 
 
-def _choose_threshold(
+def choose_threshold(
     p: np.ndarray,
     answerable: np.ndarray,
-    correct: np.ndarray,
     max_false_abstention: float = MAX_FALSE_ABSTENTION,
+    refused_anyway: np.ndarray | None = None,
 ) -> float:
-    """The threshold that maximises answer accuracy on the answerable questions (answered, and a quote holds
-    the answer: ``correct``) plus abstention on the others, among those that abstain on at most
-    ``max_false_abstention`` of the answerable questions (ties: the lower threshold)."""
-    best_t, best_score = float(p.min(initial=0.0)), -1.0
-    for t in sorted(set(np.round(p, 4).tolist())):
-        answered = p >= t
-        if answerable.any() and (~answered[answerable]).mean() > max_false_abstention:
-            break
-        score = (answered & correct)[answerable].mean() if answerable.any() else 0.0
-        score += (~answered[~answerable]).mean() if (~answerable).any() else 0.0
-        if score > best_score + 1e-9:
-            best_t, best_score = float(t), float(score)
-    return best_t
+    """The highest threshold that refuses at most ``max_false_abstention`` of the answerable questions (their
+    cross-validated probability ``p`` below it): the refusal budget is spent in full. ``refused_anyway``: the
+    questions the product refuses whatever their probability (no candidate), which spend the budget first.
+    Maximising a score over thresholds instead picks a point on a flat curve that jumps with each refit
+    (eval/README.md, ninth session)."""
+    if not answerable.any():
+        return 0.5
+    anyway = refused_anyway if refused_anyway is not None else np.zeros(len(p), dtype=bool)
+    budget = int(np.floor(max_false_abstention * int(answerable.sum()) + 1e-9)) - int(
+        (anyway & answerable).sum()
+    )
+    ranked = np.sort(p[answerable & ~anyway])
+    if budget < 0 or not len(ranked):
+        return float(ranked[0]) if len(ranked) else 0.5
+    return float(ranked[min(budget, len(ranked) - 1)])
+
+
+def repeated_threshold(
+    runs: list[np.ndarray],
+    answerable: np.ndarray,
+    max_false_abstention: float = MAX_FALSE_ABSTENTION,
+    refused_anyway: np.ndarray | None = None,
+) -> float:
+    """The median over the cross-validation repeats of each repeat's :func:`choose_threshold`. Each repeat's
+    probabilities come from one model per question, as the product's do; their mean over repeats is less
+    spread, so its lower tail sits higher and a threshold taken from it refuses more than the budget."""
+    return float(
+        np.median([choose_threshold(r, answerable, max_false_abstention, refused_anyway) for r in runs])
+    )
 
 
 def _picked(probs: np.ndarray, ratio: float, max_quotes: int) -> list[int]:
@@ -233,20 +289,19 @@ def train(
     x = np.concatenate([e.scored.features for e in examples if len(e.labels)])
     y = np.concatenate([e.labels for e in examples if len(e.labels)]).astype(int)
     groups = np.concatenate([np.full(n, i) for i, n in enumerate(sizes) if n])
-    c_unit, oof_units, unit_losses = _cross_validated(x, y, groups)
+    units = cross_validated(x, y, groups, len(examples))
+    c_unit, oof_units, unit_losses = units.c, units.oof, units.losses
     splits = np.cumsum([n for n in sizes if n])[:-1]
     per_question = iter(np.split(oof_units, splits))
     unit_probs = [next(per_question) if n else np.zeros(0) for n in sizes]
     qx = _question_rows(examples, unit_probs)
     qy = np.asarray([e.question.answerable for e in examples], dtype=int)
-    c_question, oof_answerable, question_losses = _cross_validated(qx, qy, np.arange(len(examples)))
-    correct = np.asarray(
-        [
-            bool(len(p)) and bool(e.labels[_picked(p, RATIO_GRID[0], max_quotes)].any())
-            for e, p in zip(examples, unit_probs, strict=True)
-        ]
+    answerability = cross_validated(qx, qy, np.arange(len(examples)), len(examples))
+    c_question, oof_answerable, question_losses = answerability.c, answerability.oof, answerability.losses
+    no_candidates = np.asarray([n == 0 for n in sizes])
+    threshold = repeated_threshold(
+        answerability.per_repeat, qy.astype(bool), max_false_abstention, no_candidates
     )
-    threshold = _choose_threshold(oof_answerable, qy.astype(bool), correct, max_false_abstention)
     by_ratio = {
         r: _dev_answers(examples, unit_probs, oof_answerable, threshold, r, max_quotes) for r in RATIO_GRID
     }
@@ -255,8 +310,9 @@ def train(
         RATIO_GRID, key=lambda r: by_ratio[r]["answer_accuracy"] - 0.02 * by_ratio[r]["quotes_per_answer"]
     )
     unit_model = _fit(x, y, c_unit)
-    full_unit_probs = [unit_model.probability(e.scored.features) for e in examples]
-    answerable_model = _fit(_question_rows(examples, full_unit_probs), qy, c_question)
+    # Stacking: the answerability model learns from the unit probabilities of models that did not see the
+    # question (cross-validated), as it meets them at run time; the in-sample ones overrate the answering unit.
+    answerable_model = _fit(qx, qy, c_question)
     report = {
         "dev_questions": len(examples),
         "dev_candidates": len(y),
@@ -267,6 +323,10 @@ def train(
         "answerable_cv_log_loss": {str(k): round(v, 4) for k, v in question_losses.items()},
         "max_false_abstention": max_false_abstention,
         "threshold": round(threshold, 4),
+        "threshold_per_repeat": [
+            round(choose_threshold(r, qy.astype(bool), max_false_abstention, no_candidates), 4)
+            for r in answerability.per_repeat
+        ],
         "quote_ratio": ratio,
         "dev_cv": by_ratio[ratio],
         "dev_cv_by_quote_ratio": {str(k): v for k, v in by_ratio.items()},
@@ -330,7 +390,7 @@ def train_answerer(
             report["test_questions"] = len(test)
     final = AnswerModel(model.unit, model.answerable, model.threshold, model.quote_ratio, report)
     final.save(out)
-    console.print(f"dev (5-fold CV, {len(dev)} questions): {report['dev_cv']}")
+    console.print(f"dev (5-fold CV x {REPEATS}, {len(dev)} questions): {report['dev_cv']}")
     console.print(f"test ({len(test)} questions, never fitted on): {report['test']}")
     console.print(f"threshold {report['threshold']}, quote ratio {report['quote_ratio']}, unit C {report['unit_C']}, "
                   f"answerable C {report['answerable_C']}; written to {out}")  # fmt: skip
