@@ -165,7 +165,7 @@ def cross_validated(
     losses: dict[float, float] = {}
     errors: dict[float, float] = {}
     runs: dict[float, list[np.ndarray]] = {}
-    present, group_index = np.unique(groups, return_inverse=True)
+    _, group_index = np.unique(groups, return_inverse=True)
     for c in c_grid:
         per_sample = np.zeros(len(y))
         runs[c] = []
@@ -186,7 +186,7 @@ def cross_validated(
         losses[c] = float(per_sample.mean())
         # The standard error of the mean loss, over questions (a question's candidates are not independent).
         per_group = np.bincount(group_index, weights=per_sample) / np.bincount(group_index)
-        errors[c] = float(per_group.std(ddof=1) / np.sqrt(len(per_group))) if len(present) > 1 else 0.0
+        errors[c] = float(per_group.std(ddof=1) / np.sqrt(len(per_group))) if len(per_group) > 1 else 0.0
     best = min(losses, key=lambda c: (losses[c], c))
     chosen = min(c for c in c_grid if losses[c] <= losses[best] + errors[best])
     return CrossValidation(chosen, np.mean(runs[chosen], axis=0), runs[chosen], losses)
@@ -226,9 +226,10 @@ def choose_threshold(
         (anyway & answerable).sum()
     )
     ranked = np.sort(p[answerable & ~anyway])
-    if budget < 0 or not len(ranked):
-        return float(ranked[0]) if len(ranked) else 0.5
-    return float(ranked[min(budget, len(ranked) - 1)])
+    if not len(ranked):
+        return 0.5
+    # Past the budget already (questions refused anyway): the lowest threshold, refusing no other question.
+    return float(ranked[min(max(budget, 0), len(ranked) - 1)])
 
 
 def repeated_threshold(
@@ -236,13 +237,12 @@ def repeated_threshold(
     answerable: np.ndarray,
     max_false_abstention: float = MAX_FALSE_ABSTENTION,
     refused_anyway: np.ndarray | None = None,
-) -> float:
-    """The median over the cross-validation repeats of each repeat's :func:`choose_threshold`. Each repeat's
-    probabilities come from one model per question, as the product's do; their mean over repeats is less
-    spread, so its lower tail sits higher and a threshold taken from it refuses more than the budget."""
-    return float(
-        np.median([choose_threshold(r, answerable, max_false_abstention, refused_anyway) for r in runs])
-    )
+) -> tuple[float, list[float]]:
+    """The median over the cross-validation repeats of each repeat's :func:`choose_threshold`, and those
+    thresholds. Each repeat's probabilities come from one model per question, as the product's do; their mean
+    over the repeats is a smoothed quantity the product never sees, so the threshold is not taken from it."""
+    per_repeat = [choose_threshold(r, answerable, max_false_abstention, refused_anyway) for r in runs]
+    return float(np.median(per_repeat)), per_repeat
 
 
 def _picked(probs: np.ndarray, ratio: float, max_quotes: int) -> list[int]:
@@ -299,7 +299,7 @@ def train(
     answerability = cross_validated(qx, qy, np.arange(len(examples)), len(examples))
     c_question, oof_answerable, question_losses = answerability.c, answerability.oof, answerability.losses
     no_candidates = np.asarray([n == 0 for n in sizes])
-    threshold = repeated_threshold(
+    threshold, repeat_thresholds = repeated_threshold(
         answerability.per_repeat, qy.astype(bool), max_false_abstention, no_candidates
     )
     by_ratio = {
@@ -323,10 +323,7 @@ def train(
         "answerable_cv_log_loss": {str(k): round(v, 4) for k, v in question_losses.items()},
         "max_false_abstention": max_false_abstention,
         "threshold": round(threshold, 4),
-        "threshold_per_repeat": [
-            round(choose_threshold(r, qy.astype(bool), max_false_abstention, no_candidates), 4)
-            for r in answerability.per_repeat
-        ],
+        "threshold_per_repeat": [round(t, 4) for t in repeat_thresholds],
         "quote_ratio": ratio,
         "dev_cv": by_ratio[ratio],
         "dev_cv_by_quote_ratio": {str(k): v for k, v in by_ratio.items()},

@@ -88,9 +88,9 @@ def test_the_threshold_is_the_median_of_the_repeats() -> None:
     answerable = np.ones(20, dtype=bool)
     runs = [np.linspace(0.1, 0.9, 20) + shift for shift in (0.0, 0.05, 0.2)]
     expected = float(np.median([choose_threshold(r, answerable, 0.15) for r in runs]))
-    assert (
-        repeated_threshold(runs, answerable, 0.15) == expected == choose_threshold(runs[1], answerable, 0.15)
-    )
+    threshold, per_repeat = repeated_threshold(runs, answerable, 0.15)
+    assert threshold == expected == choose_threshold(runs[1], answerable, 0.15)
+    assert per_repeat == [choose_threshold(r, answerable, 0.15) for r in runs]
 
 
 def test_the_committed_model_was_fitted_on_the_gold_sets_dev_half_and_reports_test() -> None:
