@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -99,3 +100,9 @@ def answers(judgements: tuple[Judgement, ...], document_id: str, text: str) -> b
 def whole_span_in(span: str, text: str) -> bool:
     """Strict containment after normalisation (for checking that gold spans are quoted exactly)."""
     return normalise(span) in normalise(text)
+
+
+def answered_within(q: GoldQuestion, region: str, region_of: Mapping[str, str | None]) -> bool:
+    """Whether ``q`` is answered within ``region``: it is answerable and a document that answers it
+    (``region_of``: document id → region) is of that region."""
+    return q.answerable and any(region_of.get(j.document_id) == region for j in q.relevant)

@@ -11,7 +11,7 @@ import json
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,11 @@ from ranx import Qrels, Run, evaluate
 from rich.console import Console
 from rich.table import Table
 
-from eval.gold import DEFAULT_GOLD, GoldQuestion, answers, load_gold, span_in
+from eval.gold import DEFAULT_GOLD, GoldQuestion, answered_within, answers, load_gold, span_in
 from ingest.service import Ingestor, default_sources
 from ingest.store import iter_passages, opened_store
 from kb_api.services import Services
+from kb_core.domain import SearchFilters
 from kb_core.settings import Settings
 
 EVAL_DIR = Path(__file__).resolve().parent
@@ -190,10 +191,35 @@ def _evaluate(
         )
         runs_by_mode[mode] = runs
     answers = _answer_all(service, questions) if "hybrid" in modes else {}
+    regional, within = answer_within_regions(service, questions) if "hybrid" in modes else ([], {})
     for split in (*SPLITS, "all"):
         members = [q for q in questions if split == "all" or q.split == split]
         result["splits"][split] = _split_result(members, qrels, runs_by_mode, answers)
+        if within:
+            result["splits"][split]["answers_within_region"] = _answer_figures(
+                [q for q in regional if split == "all" or q.split == split], within
+            )
     return result
+
+
+def answer_within_regions(
+    service: Services, questions: list[GoldQuestion]
+) -> tuple[list[GoldQuestion], dict[str, Any]]:
+    """Every question asked with each region as filter (as the compare view asks it), as questions of their own:
+    ``q001@Noordoost-Brabant`` is answerable when it is answered within that region (``answered_within``).
+    Returns those questions and their /ask outcomes with latencies."""
+    region_of = {doc_id: s.info.region for doc_id, s in service.catalogue.summaries().items()}
+    regional: list[GoldQuestion] = []
+    answers: dict[str, Any] = {}
+    for region in sorted({r for r in region_of.values() if r}):
+        filters = SearchFilters(region=[region])
+        for q in questions:
+            scoped = replace(q, id=f"{q.id}@{region}", answerable=answered_within(q, region, region_of))
+            started = time.perf_counter()
+            outcome = service.ask.answer(q.question, filters=filters)
+            answers[scoped.id] = (outcome, (time.perf_counter() - started) * 1000)
+            regional.append(scoped)
+    return regional, answers
 
 
 def _split_result(
@@ -389,6 +415,19 @@ def print_report(result: dict[str, Any], console: Console) -> None:
                        ("false abstention on answerable", "false_abstention_rate")):  # fmt: skip
         answers.add_row(label, *[_fmt(splits[sp]["answers"][key]) for sp in SPLITS])
     answers.add_row("unanswerable questions", *[str(splits[sp]["answers"]["unanswerable"]) for sp in SPLITS])
+    if "answers_within_region" in splits["test"]:
+        answers.add_section()
+        for label, key in (("within one region: answer accuracy", "accuracy"),
+                           ("within one region: first quote", "first_quote_accuracy"),
+                           ("within one region: abstention where it has no answer", "abstention_accuracy"),
+                           ("within one region: false abstention", "false_abstention_rate")):  # fmt: skip
+            within = [splits[sp]["answers_within_region"] for sp in SPLITS]
+            answers.add_row(
+                label, *[_fmt(w[key].get("all") if key == "accuracy" else w[key]) for w in within]
+            )
+        answers.add_row("question x region rows without an answer",
+                        *[str(splits[sp]["answers_within_region"]["unanswerable"]) for sp in SPLITS])  # fmt: skip
+        answers.add_section()
     answers.add_row("latency p50 / p95 ms", *[
         f"{splits[sp]['answers']['latency_ms']['p50']:.0f} / {splits[sp]['answers']['latency_ms']['p95']:.0f}"
         for sp in SPLITS])  # fmt: skip

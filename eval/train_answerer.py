@@ -17,6 +17,12 @@
    to ``kb_api/retrieval/answer_model.json`` with the cross-validated ``dev`` figures; then the product
    answers every ``test`` question with the new file and the ``test`` figures are printed and stored beside
    them. Nothing is fitted or tuned on ``test``.
+5. The region model: every ``dev`` question is asked again with each region of the corpus as filter (as the
+   compare view asks it); such a row is answerable when the question is and a document that answers it is of
+   that region. The unit model's cross-validated probabilities of these rows come from the same folds (a
+   question's rows are held out with it); a third logistic model is fitted on their question features, with
+   its own threshold by the same budget rule, and decides every question read within one region. Fitting the
+   corpus model on these rows as well lowered its own separation (eval/README.md, twelfth session).
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from rich.console import Console
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from eval.gold import DEFAULT_GOLD, GoldQuestion, load_gold, normalise, span_in
+from eval.gold import DEFAULT_GOLD, GoldQuestion, answered_within, load_gold, normalise, span_in
 from eval.runner import _fresh_store_settings
 from ingest.service import Ingestor, default_sources
 from ingest.store import opened_store
@@ -41,6 +47,7 @@ from kb_api.retrieval.answer_features import QUESTION_FEATURES, UNIT_FEATURES, q
 from kb_api.retrieval.answer_model import DEFAULT_MODEL, AnswerModel, LogisticModel
 from kb_api.retrieval.answerer import Scored, key_entities, missing_from
 from kb_api.services import Services
+from kb_core.domain import SearchFilters
 from kb_core.settings import Settings
 
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0)
@@ -71,14 +78,18 @@ def candidate_label(q: GoldQuestion, document_ids: set[str], quote: str) -> bool
     return False
 
 
-def collect(services: Services, questions: list[GoldQuestion]) -> list[Example]:
-    """Retrieve and prepare every question the way ``/ask`` does, and label the candidates."""
+def collect(services: Services, questions: list[GoldQuestion], region: str | None = None) -> list[Example]:
+    """Retrieve and prepare every question the way ``/ask`` does (with ``region``: as ``/ask`` with that region
+    as filter), and label the candidates."""
     ask = services.ask
+    filters = SearchFilters(region=[region]) if region else None
     examples = []
     for q in questions:
         query = " ".join(q.question.split())
         regions = ask.regions_compared(query)
-        outcome = services.search.search(query, top_k=ask.answerer.passages * (2 if regions else 1))
+        outcome = services.search.search(
+            query, top_k=ask.answerer.passages * (2 if regions else 1), filters=filters
+        )
         missing = missing_from(key_entities(query), services.catalogue.corpus_terms())
         if outcome.scored is not None:
             # The search pipeline's re-ranker scored these passages in the fused order already: its features
@@ -117,6 +128,20 @@ def collect(services: Services, questions: list[GoldQuestion]) -> list[Example]:
     return examples
 
 
+def region_examples(services: Services, questions: list[GoldQuestion]) -> tuple[list[Example], np.ndarray]:
+    """Every question asked within each region of the corpus (as a region filter asks it), and whether that
+    region's documents answer it: the question is answerable and a document that answers it is of that region.
+    The label is the gold set's, not whether retrieval found the span."""
+    region_of = {doc_id: s.info.region for doc_id, s in services.catalogue.summaries().items()}
+    examples: list[Example] = []
+    labels: list[bool] = []
+    for region in sorted({r for r in region_of.values() if r}):
+        for e in collect(services, questions, region):
+            examples.append(e)
+            labels.append(answered_within(e.question, region, region_of))
+    return examples, np.asarray(labels, dtype=bool)
+
+
 def _fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticModel:
     scaler = StandardScaler().fit(x)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
@@ -143,16 +168,23 @@ def question_folds(n_groups: int, repeats: int = REPEATS, seed: int = FOLD_SEED)
 @dataclass
 class CrossValidation:
     """What :func:`cross_validated` found: the C chosen, its out-of-fold probabilities (the mean over the
-    repeats, and each repeat's), and the cross-validated log loss per C."""
+    repeats, and each repeat's), the cross-validated log loss per C, and the extra rows' out-of-fold
+    probabilities (mean over the repeats)."""
 
     c: float
     oof: np.ndarray
     per_repeat: list[np.ndarray]
     losses: dict[float, float]
+    extra_oof: np.ndarray
 
 
 def cross_validated(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, n_groups: int, c_grid: tuple[float, ...] = C_GRID
+    x: np.ndarray,
+    y: np.ndarray,
+    groups: np.ndarray,
+    n_groups: int,
+    c_grid: tuple[float, ...] = C_GRID,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CrossValidation:
     """C by cross-validated log loss. ``groups``: the question index (0 … ``n_groups`` - 1) of each row; folds
     are sets of questions (``question_folds``, ``REPEATS`` seeded shuffles), the same for the unit and the
@@ -160,36 +192,50 @@ def cross_validated(
     repeats, which takes the luck of one fold assignment out of the choice. The C chosen is the smallest (most
     regularised) whose loss is within one standard error of the best ("one-standard-error rule"): losses that
     close are a tie the last digits of the embeddings can decide, and the weaker regularisation lets
-    correlated question features take large opposite weights."""
+    correlated question features take large opposite weights. ``extra``: more rows and their question indices,
+    scored out of fold by the same models (never trained on): the same questions asked another way."""
     repeats = question_folds(n_groups)
     losses: dict[float, float] = {}
     errors: dict[float, float] = {}
     runs: dict[float, list[np.ndarray]] = {}
+    extra_runs: dict[float, list[np.ndarray]] = {}
+    extra_x, extra_groups = (
+        extra if extra is not None else (np.zeros((0, x.shape[1])), np.zeros(0, dtype=int))
+    )
     _, group_index = np.unique(groups, return_inverse=True)
     for c in c_grid:
         per_sample = np.zeros(len(y))
         runs[c] = []
+        extra_runs[c] = []
         for folds in repeats:
             this = np.zeros(len(y))
+            this_extra = np.zeros(len(extra_x))
             for held_groups in folds:
                 held = np.isin(groups, held_groups)
-                if not held.any():
+                held_extra = np.isin(extra_groups, held_groups)
+                if not held.any() and not held_extra.any():
                     continue
                 train = ~held
                 if len(set(y[train].tolist())) < 2:
                     this[held] = float(y[train].mean())
+                    this_extra[held_extra] = float(y[train].mean())
                     continue
-                this[held] = _fit(x[train], y[train], c).probability(x[held])
+                fitted = _fit(x[train], y[train], c)
+                this[held] = fitted.probability(x[held])
+                this_extra[held_extra] = fitted.probability(extra_x[held_extra])
             p = np.clip(this, 1e-6, 1 - 1e-6)
             per_sample += -(y * np.log(p) + (1 - y) * np.log(1 - p)) / len(repeats)
             runs[c].append(this)
+            extra_runs[c].append(this_extra)
         losses[c] = float(per_sample.mean())
         # The standard error of the mean loss, over questions (a question's candidates are not independent).
         per_group = np.bincount(group_index, weights=per_sample) / np.bincount(group_index)
         errors[c] = float(per_group.std(ddof=1) / np.sqrt(len(per_group))) if len(per_group) > 1 else 0.0
     best = min(losses, key=lambda c: (losses[c], c))
     chosen = min(c for c in c_grid if losses[c] <= losses[best] + errors[best])
-    return CrossValidation(chosen, np.mean(runs[chosen], axis=0), runs[chosen], losses)
+    return CrossValidation(
+        chosen, np.mean(runs[chosen], axis=0), runs[chosen], losses, np.mean(extra_runs[chosen], axis=0)
+    )
 
 
 def _question_rows(examples: list[Example], unit_probs: list[np.ndarray]) -> np.ndarray:
@@ -254,13 +300,15 @@ def _picked(probs: np.ndarray, ratio: float, max_quotes: int) -> list[int]:
 
 def _dev_answers(
     examples: list[Example], unit_probs: list[np.ndarray], answer_p: np.ndarray, threshold: float, ratio: float,
-    max_quotes: int,
+    max_quotes: int, answerable: np.ndarray | None = None,
 ) -> dict[str, float]:  # fmt: skip
-    """Answer accuracy, first-quote accuracy, abstention and false abstention from cross-validated predictions."""
+    """Answer accuracy, first-quote accuracy, abstention and false abstention from cross-validated predictions
+    (``answerable``: per example, when it is not the question's own label, as within a region)."""
     correct, first, abstained, false_abstention, quotes = [], [], [], [], []
-    for e, probs, pa in zip(examples, unit_probs, answer_p, strict=True):
+    truth = answerable if answerable is not None else [e.question.answerable for e in examples]
+    for e, probs, pa, has_answer in zip(examples, unit_probs, answer_p, truth, strict=True):
         answered = pa >= threshold and len(probs) > 0
-        if not e.question.answerable:
+        if not has_answer:
             abstained.append(0 if answered else 1)
             continue
         false_abstention.append(0 if answered else 1)
@@ -281,19 +329,43 @@ def _dev_answers(
     }
 
 
-def train(
-    examples: list[Example], max_quotes: int, max_false_abstention: float = MAX_FALSE_ABSTENTION
-) -> tuple[AnswerModel, dict[str, Any]]:
-    """Fit both models on ``examples`` (``dev``) and report their cross-validated figures."""
+def _per_example(examples: list[Example], values: np.ndarray) -> list[np.ndarray]:
+    """``values`` (one per candidate, in order) cut into one array per example."""
     sizes = [len(e.labels) for e in examples]
-    x = np.concatenate([e.scored.features for e in examples if len(e.labels)])
+    parts = iter(np.split(values, np.cumsum([n for n in sizes if n])[:-1]))
+    return [next(parts) if n else np.zeros(0) for n in sizes]
+
+
+def _candidate_rows(examples: list[Example], question_index: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates' unit features of ``examples`` and, per candidate, its question's index."""
+    rows = [e.scored.features for e in examples if len(e.labels)]
+    groups = [
+        np.full(len(e.labels), i) for e, i in zip(examples, question_index, strict=True) if len(e.labels)
+    ]
+    if not rows:
+        return np.zeros((0, len(UNIT_FEATURES))), np.zeros(0, dtype=int)
+    return np.concatenate(rows), np.concatenate(groups)
+
+
+def train(
+    examples: list[Example],
+    max_quotes: int,
+    max_false_abstention: float = MAX_FALSE_ABSTENTION,
+    regional: tuple[list[Example], np.ndarray] | None = None,
+) -> tuple[AnswerModel, dict[str, Any]]:
+    """Fit the models on ``examples`` (``dev``) and report their cross-validated figures. ``regional``: the same
+    questions asked within each region (:func:`region_examples`) with their labels; they fit the region model
+    on the same question folds (a question's regional rows are held out with it) and never train the unit
+    model."""
+    sizes = [len(e.labels) for e in examples]
+    x, groups = _candidate_rows(examples, list(range(len(examples))))
     y = np.concatenate([e.labels for e in examples if len(e.labels)]).astype(int)
-    groups = np.concatenate([np.full(n, i) for i, n in enumerate(sizes) if n])
-    units = cross_validated(x, y, groups, len(examples))
+    index = {e.question.id: i for i, e in enumerate(examples)}
+    region_rows, region_labels = regional if regional is not None else ([], np.zeros(0, dtype=bool))
+    region_index = [index[e.question.id] for e in region_rows]
+    units = cross_validated(x, y, groups, len(examples), extra=_candidate_rows(region_rows, region_index))
     c_unit, oof_units, unit_losses = units.c, units.oof, units.losses
-    splits = np.cumsum([n for n in sizes if n])[:-1]
-    per_question = iter(np.split(oof_units, splits))
-    unit_probs = [next(per_question) if n else np.zeros(0) for n in sizes]
+    unit_probs = _per_example(examples, oof_units)
     qx = _question_rows(examples, unit_probs)
     qy = np.asarray([e.question.answerable for e in examples], dtype=int)
     answerability = cross_validated(qx, qy, np.arange(len(examples)), len(examples))
@@ -328,7 +400,35 @@ def train(
         "dev_cv": by_ratio[ratio],
         "dev_cv_by_quote_ratio": {str(k): v for k, v in by_ratio.items()},
     }
-    model = AnswerModel(unit_model, answerable_model, threshold, ratio, report)
+    region_model, region_threshold = None, None
+    if region_rows:
+        region_probs = _per_example(region_rows, units.extra_oof)
+        rx = _question_rows(region_rows, region_probs)
+        ry = region_labels.astype(int)
+        region_cv = cross_validated(rx, ry, np.asarray(region_index), len(examples))
+        region_threshold, region_repeats = repeated_threshold(
+            region_cv.per_repeat, region_labels, max_false_abstention, np.asarray([len(e.labels) == 0 for e in region_rows])
+        )  # fmt: skip
+        region_model = _fit(rx, ry, region_cv.c)
+        # The corpus model's figures on the same rows, for comparison.
+        corpus_p = answerable_model.probability(rx)
+        report["region"] = {
+            "rows": len(region_rows),
+            "rows_answered_in_region": int(region_labels.sum()),
+            "C": region_cv.c,
+            "cv_log_loss": {str(k): round(v, 4) for k, v in region_cv.losses.items()},
+            "threshold": round(region_threshold, 4),
+            "threshold_per_repeat": [round(t, 4) for t in region_repeats],
+            "dev_cv": _dev_answers(
+                region_rows, region_probs, region_cv.oof, region_threshold, ratio, max_quotes, region_labels
+            ),
+            "dev_corpus_model_in_sample": _dev_answers(
+                region_rows, region_probs, corpus_p, threshold, ratio, max_quotes, region_labels
+            ),
+        }
+    model = AnswerModel(
+        unit_model, answerable_model, threshold, ratio, report, region_model, region_threshold
+    )
     return model, report
 
 
@@ -354,6 +454,19 @@ def test_figures(services: Services, questions: list[GoldQuestion]) -> dict[str,
     }
 
 
+def regional_test_figures(services: Services, questions: list[GoldQuestion]) -> dict[str, float]:
+    """The answer figures of every question asked within each region (``kb eval``'s "within one region")."""
+    from eval.runner import _answer_figures, answer_within_regions
+
+    figures = _answer_figures(*answer_within_regions(services, questions))
+    return {
+        "answer_accuracy": figures["accuracy"].get("all", 0.0),
+        "first_quote_accuracy": figures["first_quote_accuracy"] or 0.0,
+        "abstention_accuracy": figures["abstention_accuracy"] or 0.0,
+        "false_abstention": figures["false_abstention_rate"] or 0.0,
+    }
+
+
 def train_answerer(
     settings: Settings,
     *,
@@ -375,7 +488,8 @@ def train_answerer(
             services.warm_up()
             started = time.perf_counter()
             examples = collect(services, dev)
-            model, report = train(examples, services.ask.answerer.max_quotes, max_false_abstention)
+            regional = region_examples(services, dev)
+            model, report = train(examples, services.ask.answerer.max_quotes, max_false_abstention, regional)
             report["trained"] = date.today().isoformat()
             report["seconds"] = round(time.perf_counter() - started, 1)
             model.save(out)
@@ -385,10 +499,14 @@ def train_answerer(
             default_model.cache_clear()
             report["test"] = test_figures(services, test)
             report["test_questions"] = len(test)
-    final = AnswerModel(model.unit, model.answerable, model.threshold, model.quote_ratio, report)
+            report["region"]["test"] = regional_test_figures(services, test)
+    final = replace(model, info=report)
     final.save(out)
     console.print(f"dev (5-fold CV x {REPEATS}, {len(dev)} questions): {report['dev_cv']}")
     console.print(f"test ({len(test)} questions, never fitted on): {report['test']}")
-    console.print(f"threshold {report['threshold']}, quote ratio {report['quote_ratio']}, unit C {report['unit_C']}, "
+    region = report["region"]
+    console.print(f"within one region, dev (CV, {region['rows']} question x region rows): {region['dev_cv']}")
+    console.print(f"within one region, test: {region['test']}")
+    console.print(f"threshold {report['threshold']} (within a region {region['threshold']}), quote ratio {report['quote_ratio']}, unit C {report['unit_C']}, "
                   f"answerable C {report['answerable_C']}; written to {out}")  # fmt: skip
     return report

@@ -148,6 +148,36 @@ def test_each_region_of_a_comparison_gets_its_own_decision(embedder: Any, tmp_pa
     assert result["notes"] == ["Geen passage uit Arnhem-Achterhoek beantwoordt deze vraag."]
 
 
+def test_within_one_region_the_region_model_decides(embedder: Any, tmp_path: Any) -> None:
+    # The same corpus model with two thresholds: over the whole corpus it answers (.2), within a region (a
+    # filter, or one region of a comparison) the region decision refuses (.99).
+    shipped = default_model()
+    path = tmp_path / "model.json"
+    AnswerModel(shipped.unit, shipped.answerable, 0.2, shipped.quote_ratio, shipped.info, shipped.answerable, 0.99).save(path)  # fmt: skip
+    assert AnswerModel.load(path).decision(narrowed=True)[1] == 0.99
+    answerer = ExtractiveAnswerer(embedder=embedder, model_path=path)
+    question = "Welke organisatie voert Veilig Thuis uit?"
+    docs = [
+        Document(id="a#0", content="Veilig Thuis Brabant Noordoost voert in onze regio het advies- en meldpunt uit.",
+                 meta={"document_id": "a", "region": "Noordoost-Brabant", "page": 1, "dense_score": 0.86}, score=0.03),
+    ]  # fmt: skip
+    embedding = embedder.run(text=question)["embedding"]
+    corpus = answerer.run(query=question, documents=docs, query_embedding=embedding)
+    region = answerer.run(query=question, documents=docs, query_embedding=embedding, narrowed=True)
+    compared = answerer.run(
+        query=question, documents=docs, query_embedding=embedding, regions=["Noordoost-Brabant"]
+    )
+    assert corpus["answerable"]
+    assert not region["answerable"] and not compared["answerable"]
+
+
+def test_a_model_file_without_a_region_model_decides_within_a_region_as_over_the_corpus() -> None:
+    shipped = default_model()
+    old = AnswerModel(shipped.unit, shipped.answerable, 0.4, shipped.quote_ratio, {})
+    assert old.decision(narrowed=True) == (shipped.answerable, 0.4)
+    assert shipped.region is not None and shipped.decision(narrowed=True)[0] is shipped.region
+
+
 @pytest.mark.parametrize(
     ("question", "entities"),
     [("Wat draagt Boekel bij in 2026?", ["Boekel", "2026"]), ("Who is the mayor of Zevenaar?", ["Zevenaar"])],

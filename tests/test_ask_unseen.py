@@ -10,10 +10,7 @@ import pytest
 
 from kb_core.domain import SearchFilters
 
-# Still open (the answerability model separates answerable from unanswerable questions with an AUC of about
-# .8): these stay here, expected to fail, so that the day they pass is noticed.
-KNOWN_OPEN = pytest.mark.xfail(strict=True, reason="abstention on hard unanswerable questions is still open")
-# At the sixth session's threshold policy (refuse at most 15 % of answerable dev questions) a short figure
+# Still open, expected to fail so that the day it passes is noticed. At the sixth session's threshold policy (refuse at most 15 % of answerable dev questions) a short figure
 # question whose verb is split ("draagt … bij") falls below the threshold: its row scores low on coverage.
 TOO_STRICT = pytest.mark.xfail(strict=True, reason="the 15 % threshold refuses this answerable question")
 
@@ -34,7 +31,6 @@ def test_a_contribution_is_answered_with_the_table_row_and_its_header(corpus_ser
     assert rows[0]["context"] == "Gemeente Inwoners % bijdrage 2023 2024 2025 2026"
 
 
-@KNOWN_OPEN
 def test_a_region_without_an_answer_says_so_in_the_compare_view(corpus_services: Any) -> None:
     question = "Welke acties krijgen geen prioriteit meer?"
     brabant = corpus_services.ask.answer(question, filters=SearchFilters(region=["Noordoost-Brabant"]))
@@ -43,6 +39,16 @@ def test_a_region_without_an_answer_says_so_in_the_compare_view(corpus_services:
     assert any("preventie, specifieke doelgroepen" in " ".join(c["quote"].split()) for c in brabant.citations)
     assert not achterhoek.answerable
     assert achterhoek.answer == "Geen passage uit Arnhem-Achterhoek beantwoordt deze vraag."
+
+
+def test_a_municipality_filter_is_decided_on_that_municipalitys_documents(corpus_services: Any) -> None:
+    # The deprioritised actions are Noordoost-Brabant's (the Oss letter quotes them); Zevenaar's documents
+    # (Arnhem-Achterhoek) do not answer.
+    question = "Welke acties krijgen geen prioriteit meer?"
+    oss = corpus_services.ask.answer(question, filters=SearchFilters(municipality=["Oss"]))
+    zevenaar = corpus_services.ask.answer(question, filters=SearchFilters(municipality=["Zevenaar"]))
+    assert oss.answerable and all(c["municipality"] == "Oss" for c in oss.citations)
+    assert not zevenaar.answerable and zevenaar.citations == []
 
 
 def test_quotes_never_hold_raw_line_breaks(corpus_services: Any) -> None:

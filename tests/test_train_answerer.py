@@ -53,6 +53,22 @@ def test_candidates_of_one_question_never_train_the_model_that_scores_them() -> 
     assert roc_auc_score(y, leaky) > 0.95
 
 
+def test_extra_rows_are_scored_by_the_models_that_did_not_see_their_question() -> None:
+    rng = np.random.default_rng(2)
+    n_questions, per_question = 30, 4
+    groups = np.repeat(np.arange(n_questions), per_question)
+    x = rng.normal(size=(len(groups), 3))
+    y = (x[:, 0] + rng.normal(scale=0.5, size=len(groups)) > 0).astype(int)
+    # The same rows again as extra rows of the same questions get exactly the out-of-fold probabilities ...
+    cv = cross_validated(x, y, groups, n_questions, c_grid=(1.0,), extra=(x, groups))
+    assert np.allclose(cv.extra_oof, cv.oof)
+    # ... and extra rows never train: labels are not given for them, and adding them changes nothing.
+    assert np.allclose(cross_validated(x, y, groups, n_questions, c_grid=(1.0,)).oof, cv.oof)
+    # Told they belong to another question, they are scored by models that saw theirs.
+    shifted = cross_validated(x, y, groups, n_questions, c_grid=(1.0,), extra=(x, (groups + 1) % n_questions))
+    assert not np.allclose(shifted.extra_oof, cv.oof)
+
+
 def test_the_threshold_refuses_at_most_the_budget_of_answerable_questions() -> None:
     rng = np.random.default_rng(1)
     for n in (40, 41, 57):
@@ -101,3 +117,8 @@ def test_the_committed_model_was_fitted_on_the_gold_sets_dev_half_and_reports_te
     assert report["max_false_abstention"] == 0.15
     assert len(report["threshold_per_repeat"]) == REPEATS
     assert report["threshold"] == float(np.median(report["threshold_per_repeat"]))
+    # The region model: every dev question asked within each of the corpus's two regions.
+    region = report["region"]
+    assert region["rows"] == 2 * report["dev_questions"]
+    assert region["threshold"] == float(np.median(region["threshold_per_repeat"]))
+    assert set(region["test"]) >= {"answer_accuracy", "abstention_accuracy", "false_abstention"}

@@ -1,8 +1,13 @@
-"""The learned answer scorer: two logistic models read from a small JSON file.
+"""The learned answer scorer: three logistic models read from a small JSON file.
 
 ``unit``: the probability that a candidate unit answers the question (features ``UNIT_FEATURES``).
 ``answerable``: the probability that the best candidates answer it at all (features ``QUESTION_FEATURES``);
-the question is answered when it reaches ``threshold``, chosen on the gold set's ``dev`` half. The file is
+the question is answered when it reaches ``threshold``, chosen on the gold set's ``dev`` half.
+``region``: the same decision when only part of the corpus is read (one region's column of a comparison, a
+region, municipality or document type filter), with its own ``region_threshold``; fitted on questions asked
+within each region. A question that some document answers looks answerable whichever part is asked, so the
+decision over the whole corpus trusts how a question is asked more than that part's best candidates deserve
+(eval/README.md, twelfth session). The file is
 written by ``kb train-answerer`` (eval/train_answerer.py) and holds feature names, standardisation,
 coefficients and the figures it was fitted and tested with; applying it needs only numpy.
 """
@@ -63,13 +68,22 @@ class LogisticModel:
 
 @dataclass(frozen=True)
 class AnswerModel:
-    """The unit scorer, the answerability model and its decision threshold."""
+    """The unit scorer, the answerability models (whole corpus, part of it) and their decision thresholds."""
 
     unit: LogisticModel
     answerable: LogisticModel
     threshold: float
     quote_ratio: float
     info: dict[str, Any]
+    region: LogisticModel | None = None
+    region_threshold: float | None = None
+
+    def decision(self, narrowed: bool) -> tuple[LogisticModel, float]:
+        """The answerability model and threshold for a question over the whole corpus or over part of it
+        (``narrowed``; a file without a region model decides both ways with the corpus model)."""
+        if narrowed and self.region is not None and self.region_threshold is not None:
+            return self.region, self.region_threshold
+        return self.answerable, self.threshold
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> AnswerModel:
@@ -81,8 +95,11 @@ class AnswerModel:
             float(data["threshold"]),
             float(data["quote_ratio"]),
             dict(data.get("info", {})),
+            LogisticModel.from_dict(data["region"]) if "region" in data else None,
+            float(data["region_threshold"]) if "region_threshold" in data else None,
         )
-        if model.unit.features != UNIT_FEATURES or model.answerable.features != QUESTION_FEATURES:
+        deciders = [model.answerable] + ([model.region] if model.region is not None else [])
+        if model.unit.features != UNIT_FEATURES or any(m.features != QUESTION_FEATURES for m in deciders):
             raise ValueError(f"{path}: its features differ from the code's; run `kb train-answerer` again")
         return model
 
@@ -92,6 +109,11 @@ class AnswerModel:
             "unit": self.unit.to_dict(),
             "answerable": self.answerable.to_dict(),
             "threshold": round(self.threshold, 6),
+            **(
+                {"region": self.region.to_dict(), "region_threshold": round(self.region_threshold, 6)}
+                if self.region is not None and self.region_threshold is not None
+                else {}
+            ),
             "quote_ratio": self.quote_ratio,
             "info": self.info,
         }

@@ -78,11 +78,20 @@ class Scored:
     # The passages read, in the fused order the candidates' ranks refer to.
     passages: list[Document] = field(default_factory=list)
 
-    def answerable_probability(self, model: AnswerModel, keep: list[int] | None = None) -> float:
-        """P(the best of these candidates, or of the ``keep`` ones, answers the question)."""
+    def answerable_probability(
+        self, model: AnswerModel, keep: list[int] | None = None, *, narrowed: bool = False
+    ) -> float:
+        """P(the best of these candidates, or of the ``keep`` ones, answers the question); ``narrowed``:
+        the candidates are those of part of the corpus (:meth:`AnswerModel.decision`)."""
         idx = np.arange(len(self.candidates)) if keep is None else np.asarray(keep, dtype=int)
         row = question_features(self.question, self.probabilities[idx], self.features[idx])
-        return float(model.answerable.probability(row[None, :])[0])
+        decider, _ = model.decision(narrowed)
+        return float(decider.probability(row[None, :])[0])
+
+    def answers(self, model: AnswerModel, keep: list[int] | None = None, *, narrowed: bool = False) -> bool:
+        """Whether the answerability probability reaches its threshold (corpus-wide or within one region)."""
+        _, threshold = model.decision(narrowed)
+        return self.answerable_probability(model, keep, narrowed=narrowed) >= threshold
 
 
 @component
@@ -218,6 +227,7 @@ class ExtractiveAnswerer:
         scored: Scored | None = None,
         common_words: frozenset[str] | None = None,
         known_terms: set[str] | None = None,
+        narrowed: bool = False,
     ) -> dict[str, Any]:
         """Answer ``query`` from ``documents`` (ranked passages) or abstain.
 
@@ -227,6 +237,8 @@ class ExtractiveAnswerer:
         answers. ``scored``: these documents' candidates as :meth:`score` gave them (the search pipeline's
         re-ranker scored them already), scored here when absent. ``common_words``: the words the corpus
         writes in lower case (to tell names from titles). ``known_terms``: the corpus vocabulary (stems).
+        ``narrowed``: the documents are part of the corpus (a region, municipality or document type filter);
+        the decision is then the region model's, as it is for each region of a comparison.
         """
         lang: Language = "en" if language == "en" else "nl"
         if missing_entities:
@@ -262,7 +274,7 @@ class ExtractiveAnswerer:
         chosen: list[int] = []
         notes: list[str] = []
         for region, members in groups:
-            if members and scored.answerable_probability(model, members) >= model.threshold:
+            if members and scored.answers(model, members, narrowed=narrowed or region is not None):
                 chosen += self._choose(scored, members)
             elif region is not None:
                 notes.append(render("no_answer_region", {"region": region}, lang))
