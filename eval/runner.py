@@ -202,13 +202,18 @@ def _evaluate(
     return result
 
 
+def document_regions(service: Services) -> dict[str, str | None]:
+    """Each stored document's region."""
+    return {doc_id: s.info.region for doc_id, s in service.catalogue.summaries().items()}
+
+
 def answer_within_regions(
     service: Services, questions: list[GoldQuestion]
 ) -> tuple[list[GoldQuestion], dict[str, Any]]:
     """Every question asked with each region as filter (as the compare view asks it), as questions of their own:
     ``q001@Noordoost-Brabant`` is answerable when it is answered within that region (``answered_within``).
     Returns those questions and their /ask outcomes with latencies."""
-    region_of = {doc_id: s.info.region for doc_id, s in service.catalogue.summaries().items()}
+    region_of = document_regions(service)
     regional: list[GoldQuestion] = []
     answers: dict[str, Any] = {}
     for region in sorted({r for r in region_of.values() if r}):

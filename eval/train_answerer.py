@@ -40,7 +40,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from eval.gold import DEFAULT_GOLD, GoldQuestion, answered_within, load_gold, normalise, span_in
-from eval.runner import _fresh_store_settings
+from eval.runner import _fresh_store_settings, document_regions
 from ingest.service import Ingestor, default_sources
 from ingest.store import opened_store
 from kb_api.retrieval.answer_features import QUESTION_FEATURES, UNIT_FEATURES, question_features
@@ -132,7 +132,7 @@ def region_examples(services: Services, questions: list[GoldQuestion]) -> tuple[
     """Every question asked within each region of the corpus (as a region filter asks it), and whether that
     region's documents answer it: the question is answerable and a document that answers it is of that region.
     The label is the gold set's, not whether retrieval found the span."""
-    region_of = {doc_id: s.info.region for doc_id, s in services.catalogue.summaries().items()}
+    region_of = document_regions(services)
     examples: list[Example] = []
     labels: list[bool] = []
     for region in sorted({r for r in region_of.values() if r}):
@@ -202,6 +202,8 @@ def cross_validated(
     extra_x, extra_groups = (
         extra if extra is not None else (np.zeros((0, x.shape[1])), np.zeros(0, dtype=int))
     )
+    if len(extra_groups) and (extra_groups.min() < 0 or extra_groups.max() >= n_groups):
+        raise ValueError(f"extra rows must belong to questions 0 … {n_groups - 1}")
     _, group_index = np.unique(groups, return_inverse=True)
     for c in c_grid:
         per_sample = np.zeros(len(y))
@@ -499,14 +501,18 @@ def train_answerer(
             default_model.cache_clear()
             report["test"] = test_figures(services, test)
             report["test_questions"] = len(test)
-            report["region"]["test"] = regional_test_figures(services, test)
+            if "region" in report:
+                report["region"]["test"] = regional_test_figures(services, test)
     final = replace(model, info=report)
     final.save(out)
     console.print(f"dev (5-fold CV x {REPEATS}, {len(dev)} questions): {report['dev_cv']}")
     console.print(f"test ({len(test)} questions, never fitted on): {report['test']}")
-    region = report["region"]
-    console.print(f"within one region, dev (CV, {region['rows']} question x region rows): {region['dev_cv']}")
-    console.print(f"within one region, test: {region['test']}")
-    console.print(f"threshold {report['threshold']} (within a region {region['threshold']}), quote ratio {report['quote_ratio']}, unit C {report['unit_C']}, "
+    region = report.get("region", {})
+    if region:
+        console.print(
+            f"within one region, dev (CV, {region['rows']} question x region rows): {region['dev_cv']}"
+        )
+        console.print(f"within one region, test: {region['test']}")
+    console.print(f"threshold {report['threshold']} (within a region {region.get('threshold', '-')}), quote ratio {report['quote_ratio']}, unit C {report['unit_C']}, "
                   f"answerable C {report['answerable_C']}; written to {out}")  # fmt: skip
     return report

@@ -4,6 +4,8 @@ are not in the gold set."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,7 +13,12 @@ import pytest
 from haystack import Document
 from helpers import ask_passages as _ask
 
-from kb_api.retrieval.answer_features import QUESTION_FEATURES, UNIT_FEATURES, candidates_of
+from kb_api.retrieval.answer_features import (
+    QUESTION_FEATURES,
+    UNIT_FEATURES,
+    candidates_of,
+    question_features,
+)
 from kb_api.retrieval.answer_model import AnswerModel, default_model
 from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities
 
@@ -149,26 +156,47 @@ def test_each_region_of_a_comparison_gets_its_own_decision(embedder: Any, tmp_pa
 
 
 def test_within_one_region_the_region_model_decides(embedder: Any, tmp_path: Any) -> None:
-    # The same corpus model with two thresholds: over the whole corpus it answers (.2), within a region (a
-    # filter, or one region of a comparison) the region decision refuses (.99).
+    # A region model that differs from the corpus model (its intercept lowered by 5), both with threshold .2: over
+    # the whole corpus the question is answered; narrowed by a filter, or as one region of a comparison, the
+    # region model's probability decides and refuses.
     shipped = default_model()
+    region = replace(shipped.answerable, intercept=shipped.answerable.intercept - 5.0)
     path = tmp_path / "model.json"
-    AnswerModel(shipped.unit, shipped.answerable, 0.2, shipped.quote_ratio, shipped.info, shipped.answerable, 0.99).save(path)  # fmt: skip
-    assert AnswerModel.load(path).decision(narrowed=True)[1] == 0.99
+    AnswerModel(shipped.unit, shipped.answerable, 0.2, shipped.quote_ratio, shipped.info, region, 0.2).save(
+        path
+    )
     answerer = ExtractiveAnswerer(embedder=embedder, model_path=path)
+    model = AnswerModel.load(path)
     question = "Welke organisatie voert Veilig Thuis uit?"
     docs = [
         Document(id="a#0", content="Veilig Thuis Brabant Noordoost voert in onze regio het advies- en meldpunt uit.",
                  meta={"document_id": "a", "region": "Noordoost-Brabant", "page": 1, "dense_score": 0.86}, score=0.03),
     ]  # fmt: skip
     embedding = embedder.run(text=question)["embedding"]
+    scored = answerer.score(question, docs, embedding)
+    row = question_features(scored.question, scored.probabilities, scored.features)[None, :]
+    assert scored.answerable_probability(model, narrowed=True) == pytest.approx(region.probability(row)[0])
+    assert scored.answerable_probability(model) == pytest.approx(shipped.answerable.probability(row)[0])
     corpus = answerer.run(query=question, documents=docs, query_embedding=embedding)
-    region = answerer.run(query=question, documents=docs, query_embedding=embedding, narrowed=True)
+    narrowed = answerer.run(query=question, documents=docs, query_embedding=embedding, narrowed=True)
     compared = answerer.run(
         query=question, documents=docs, query_embedding=embedding, regions=["Noordoost-Brabant"]
     )
     assert corpus["answerable"]
-    assert not region["answerable"] and not compared["answerable"]
+    assert not narrowed["answerable"] and not compared["answerable"]
+
+
+def test_a_region_model_without_its_threshold_is_refused(tmp_path: Any) -> None:
+    shipped = default_model()
+    with pytest.raises(ValueError):
+        AnswerModel(shipped.unit, shipped.answerable, 0.5, shipped.quote_ratio, {}, shipped.answerable, None)
+    path = tmp_path / "model.json"
+    shipped.save(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    del data["region_threshold"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="region model needs its threshold"):
+        AnswerModel.load(path)
 
 
 def test_a_model_file_without_a_region_model_decides_within_a_region_as_over_the_corpus() -> None:

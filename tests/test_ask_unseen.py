@@ -10,8 +10,9 @@ import pytest
 
 from kb_core.domain import SearchFilters
 
-# Still open, expected to fail so that the day it passes is noticed. At the sixth session's threshold policy (refuse at most 15 % of answerable dev questions) a short figure
-# question whose verb is split ("draagt … bij") falls below the threshold: its row scores low on coverage.
+# Still open, expected to fail so that the day it passes is noticed. At the sixth session's threshold policy
+# (refuse at most 15 % of answerable dev questions) a short figure question whose verb is split ("draagt … bij")
+# falls below the threshold: its row scores low on coverage.
 TOO_STRICT = pytest.mark.xfail(strict=True, reason="the 15 % threshold refuses this answerable question")
 
 
@@ -49,6 +50,15 @@ def test_a_municipality_filter_is_decided_on_that_municipalitys_documents(corpus
     zevenaar = corpus_services.ask.answer(question, filters=SearchFilters(municipality=["Zevenaar"]))
     assert oss.answerable and all(c["municipality"] == "Oss" for c in oss.citations)
     assert not zevenaar.answerable and zevenaar.citations == []
+
+
+def test_a_filter_naming_every_region_reads_the_whole_corpus(corpus_services: Any) -> None:
+    ask = corpus_services.ask
+    both = SearchFilters(region=["Noordoost-Brabant", "Arnhem-Achterhoek"])
+    assert not ask._narrows(both) and not ask._narrows(None)
+    assert ask._narrows(SearchFilters(region=["Arnhem-Achterhoek"])) and ask._narrows(
+        SearchFilters(doc_type=["memo"])
+    )
 
 
 def test_quotes_never_hold_raw_line_breaks(corpus_services: Any) -> None:

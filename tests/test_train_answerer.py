@@ -7,6 +7,7 @@ import itertools
 import json
 
 import numpy as np
+import pytest
 
 from eval.gold import DEFAULT_GOLD, load_gold
 from eval.train_answerer import (
@@ -67,6 +68,9 @@ def test_extra_rows_are_scored_by_the_models_that_did_not_see_their_question() -
     # Told they belong to another question, they are scored by models that saw theirs.
     shifted = cross_validated(x, y, groups, n_questions, c_grid=(1.0,), extra=(x, (groups + 1) % n_questions))
     assert not np.allclose(shifted.extra_oof, cv.oof)
+    # Rows of a question that is not there would silently keep a probability of 0.
+    with pytest.raises(ValueError):
+        cross_validated(x, y, groups, n_questions, c_grid=(1.0,), extra=(x, groups + n_questions))
 
 
 def test_the_threshold_refuses_at_most_the_budget_of_answerable_questions() -> None:

@@ -78,6 +78,10 @@ class AnswerModel:
     region: LogisticModel | None = None
     region_threshold: float | None = None
 
+    def __post_init__(self) -> None:
+        if (self.region is None) != (self.region_threshold is None):
+            raise ValueError("a region model needs its threshold and a threshold its model")
+
     def decision(self, narrowed: bool) -> tuple[LogisticModel, float]:
         """The answerability model and threshold for a question over the whole corpus or over part of it
         (``narrowed``; a file without a region model decides both ways with the corpus model)."""
@@ -89,6 +93,8 @@ class AnswerModel:
     def load(cls, path: Path = DEFAULT_MODEL) -> AnswerModel:
         """Read a model file; the feature lists must be those of this code."""
         data = json.loads(path.read_text(encoding="utf-8"))
+        if ("region" in data) != ("region_threshold" in data):
+            raise ValueError(f"{path}: a region model needs its threshold and a threshold its model")
         model = cls(
             LogisticModel.from_dict(data["unit"]),
             LogisticModel.from_dict(data["answerable"]),

@@ -89,9 +89,8 @@ class Scored:
         return float(decider.probability(row[None, :])[0])
 
     def answers(self, model: AnswerModel, keep: list[int] | None = None, *, narrowed: bool = False) -> bool:
-        """Whether the answerability probability reaches its threshold (corpus-wide or within one region)."""
-        _, threshold = model.decision(narrowed)
-        return self.answerable_probability(model, keep, narrowed=narrowed) >= threshold
+        """Whether the answerability probability reaches its threshold (over the corpus or part of it)."""
+        return self.answerable_probability(model, keep, narrowed=narrowed) >= model.decision(narrowed)[1]
 
 
 @component

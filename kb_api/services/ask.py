@@ -89,7 +89,7 @@ class AskService:
                 known_terms=self.catalogue.corpus_terms(),
                 # Narrowed to part of the corpus by a field filter: the region model decides (eval/README.md,
                 # twelfth session; a date range alone keeps the corpus model: on dev it refused more answers).
-                narrowed=filters is not None and any(filters.values.values()),
+                narrowed=self._narrows(filters),
             )
         timings["total"] = (time.perf_counter() - started) * 1000
         if not result["answerable"] and only_region is not None:
@@ -103,6 +103,16 @@ class AskService:
             outcome.results,
             outcome.language,
             timings,
+        )
+
+    def _narrows(self, filters: SearchFilters | None) -> bool:
+        """Whether a filter reads only part of the corpus by a field (a region list naming every region does not)."""
+        if filters is None:
+            return False
+        every_region = set(self.catalogue.known_values()["region"].values())
+        regions = set(filters.values["region"])
+        return bool(regions and not every_region <= regions) or any(
+            values for name, values in filters.values.items() if name != "region"
         )
 
     def regions_compared(self, question: str) -> list[str]:
