@@ -434,39 +434,28 @@ def train(
     return model, report
 
 
-def test_figures(services: Services, questions: list[GoldQuestion]) -> dict[str, float]:
-    """Answer the questions through the product (``AskService.answer``) and score the answers."""
-    from eval.runner import _bears_answer
-
-    correct, first, abstained, false_abstention = [], [], [], []
-    for q in questions:
-        outcome = services.ask.answer(q.question)
-        if not q.answerable:
-            abstained.append(0 if outcome.answerable else 1)
-            continue
-        false_abstention.append(0 if outcome.answerable else 1)
-        bearing = [_bears_answer(q, c) for c in outcome.citations] if outcome.answerable else []
-        correct.append(int(any(bearing)))
-        first.append(int(bool(bearing) and bearing[0]))
-    return {
-        "answer_accuracy": round(float(np.mean(correct)), 4) if correct else 0.0,
-        "first_quote_accuracy": round(float(np.mean(first)), 4) if first else 0.0,
-        "abstention_accuracy": round(float(np.mean(abstained)), 4) if abstained else 0.0,
-        "false_abstention": round(float(np.mean(false_abstention)), 4) if false_abstention else 0.0,
-    }
-
-
-def regional_test_figures(services: Services, questions: list[GoldQuestion]) -> dict[str, float]:
-    """The answer figures of every question asked within each region (``kb eval``'s "within one region")."""
-    from eval.runner import _answer_figures, answer_within_regions
-
-    figures = _answer_figures(*answer_within_regions(services, questions))
+def _reported(figures: dict[str, Any]) -> dict[str, float]:
+    """The four answer figures of ``kb eval`` (``_answer_figures``) under the names the model file stores."""
     return {
         "answer_accuracy": figures["accuracy"].get("all", 0.0),
         "first_quote_accuracy": figures["first_quote_accuracy"] or 0.0,
         "abstention_accuracy": figures["abstention_accuracy"] or 0.0,
         "false_abstention": figures["false_abstention_rate"] or 0.0,
     }
+
+
+def test_figures(services: Services, questions: list[GoldQuestion]) -> dict[str, float]:
+    """Answer the questions through the product (``AskService.answer``) and score them as ``kb eval`` does."""
+    from eval.runner import _answer_all, _answer_figures
+
+    return _reported(_answer_figures(questions, _answer_all(services, questions)))
+
+
+def regional_test_figures(services: Services, questions: list[GoldQuestion]) -> dict[str, float]:
+    """The answer figures of every question asked within each region (``kb eval``'s "within one region")."""
+    from eval.runner import _answer_figures, answer_within_regions
+
+    return _reported(_answer_figures(*answer_within_regions(services, questions)))
 
 
 def train_answerer(
