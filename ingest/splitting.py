@@ -235,6 +235,10 @@ def split_document(
             "char_start": start,
             "char_end": end,
         }
+        inner = [b - start for b in breaks[bisect_left(breaks, start) : bisect_left(breaks, end)]]
+        if inner:
+            # Where, in the passage text, a new page begins: a quote is cited at its own page, not the passage's.
+            passage["page_breaks"] = inner
         header = _table_header_before(blocks, index_at.get(start))
         if header is not None:
             passage["table_header"] = header

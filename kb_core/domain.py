@@ -7,6 +7,7 @@ so a new filter field is declared here (and filled in by the metadata step) and 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
@@ -110,6 +111,8 @@ class PassageMeta:
     page: int | None = None
     page_end: int | None = None
     section: str | None = None
+    # Offsets in the passage text where a new page begins (a passage that runs over a page break).
+    page_breaks: tuple[int, ...] = ()
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any]) -> PassageMeta:
@@ -120,7 +123,26 @@ class PassageMeta:
             page=meta.get("page"),
             page_end=meta.get("page_end"),
             section=meta.get("section"),
+            page_breaks=tuple(meta.get("page_breaks") or ()),
         )
+
+    def page_at(self, offset: int) -> int | None:
+        """The page of the character at ``offset`` in the passage text."""
+        return page_in_passage(self.page, self.page_breaks, offset)
+
+
+def page_in_passage(page: int | None, page_breaks: Iterable[int] | None, offset: int) -> int | None:
+    """The page of the character at ``offset`` in a passage that starts on ``page`` and has a new page at each
+    of ``page_breaks`` (offsets in its text). A store ingested before page breaks were kept has none, so its
+    quotes are cited at the passage's first page."""
+    if page is None:
+        return None
+    return page + bisect_left(sorted(page_breaks or ()), offset)
+
+
+def quote_page(meta: Mapping[str, Any], offset: int) -> int | None:
+    """:func:`page_in_passage` for a passage's flat metadata."""
+    return page_in_passage(meta.get("page"), meta.get("page_breaks"), offset)
 
 
 # The fields of a document that a reference to it ("also in", a citation) shows.

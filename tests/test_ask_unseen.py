@@ -91,3 +91,33 @@ def test_an_abstention_says_what_kind_of_answer_was_looked_for(corpus_services: 
     budget = corpus_services.ask.answer("Hoe groot is het budget van Veilig Thuis?")
     assert not budget.answerable, [c["quote"] for c in budget.citations]
     assert "Gezocht naar: een bedrag." in budget.answer
+
+
+def test_a_quote_after_a_page_break_is_cited_at_its_own_page(corpus_services: Any) -> None:
+    # The passages that run over a page break, as the store holds them; a sentence after the break, asked as a
+    # question, is quoted at the page the PDF prints it on (pypdf's page text), not where its passage begins.
+    from helpers import REPO_ROOT, squash
+    from pypdf import PdfReader
+
+    from ingest.store import iter_passages
+
+    crossing = [p for p in iter_passages(corpus_services.store) if p.meta.get("page_breaks")]
+    assert crossing
+    checked = 0
+    for passage in crossing[:12]:
+        text = passage.content or ""
+        after = " ".join(text[passage.meta["page_breaks"][0] :].split()[:14])
+        if len(after.split()) < 14:
+            continue
+        outcome = corpus_services.ask.answer(after)
+        pdf = REPO_ROOT / "corpus" / "pdf" / f"{passage.meta['document_id']}.pdf"
+        pages = [squash(page.extract_text() or "") for page in PdfReader(pdf).pages]
+        for c in outcome.citations:
+            if c["passage_id"] != passage.id:
+                continue
+            opening = squash(" ".join(c["quote"].split()[:6]))
+            printed = [n for n, page in enumerate(pages, start=1) if opening in page]
+            if len(printed) == 1:
+                assert c["page"] == printed[0], (c["quote"], passage.meta["page"], printed)
+                checked += c["page"] > passage.meta["page"]
+    assert checked >= 1

@@ -13,6 +13,8 @@ from helpers import REPO_ROOT, squash
 from ingest.cleaning import TextCleaner, clean_text
 from ingest.readers import PAGE_BREAK, read_source
 from ingest.splitting import StructureSplitter, passage_id, split_document
+from kb_core.domain import quote_page
+from kb_core.text.units import quotable_units
 
 CORPUS_PDFS = sorted((REPO_ROOT / "corpus" / "pdf").glob("*.pdf"))
 MakePdf = Callable[[Path, list[list[str]]], Path]
@@ -263,6 +265,20 @@ def test_passage_crossing_a_page_break_knows_both_pages() -> None:
     assert (passage["page"], passage["page_end"]) == (1, 2)
     assert "\f" not in passage["text"]
     assert passage["text"] == content.replace("\f", "\n")
+    # A quote is cited at the page it stands on, not at the page where its passage begins.
+    assert passage["page_breaks"] == [content.index("\f")]
+    assert quote_page(passage, passage["text"].index("Het college")) == 1
+    assert quote_page(passage, passage["text"].index("Daarbij")) == 2
+    assert quote_page({"page": 4}, 300) == 4  # a store ingested before page breaks were kept
+
+
+def test_a_passage_on_one_page_has_no_page_breaks() -> None:
+    [passage] = split_document(
+        "Een korte passage op de eerste pagina, met genoeg woorden voor een passage.\fTwee."
+    )
+    assert passage["page_end"] == 2 and passage["page_breaks"]
+    [single] = split_document("Een korte passage op de eerste pagina, met genoeg woorden voor een passage.")
+    assert "page_breaks" not in single
 
 
 def test_long_paragraph_is_cut_at_sentence_ends() -> None:
@@ -377,6 +393,27 @@ def test_boekel_2026_letter_passage_on_page_2(corpus_split: dict[str, Any]) -> N
     hits = [p for p in passages if phrase in squash(p["text"])]
     assert len(hits) == 1
     assert hits[0]["page"] == 2
+
+
+def test_quotes_are_cited_at_the_pdf_page_that_prints_them(corpus_split: dict[str, Any]) -> None:
+    # Checked against the PDF itself (pypdf's text of each page), not against the page breaks the splitter read:
+    # every unit of a passage that runs over a page break whose opening words one page alone prints.
+    from pypdf import PdfReader
+
+    checked = 0
+    for path in CORPUS_PDFS:
+        pages = [squash(page.extract_text() or "") for page in PdfReader(path).pages]
+        _, passages = corpus_split[path.stem]
+        for passage in passages:
+            if not passage.get("page_breaks"):
+                continue
+            for q in quotable_units(passage["text"]):
+                opening = " ".join(passage["text"][q.unit.start : q.end].split()[:6])
+                printed = [n for n, text in enumerate(pages, start=1) if squash(opening) in text]
+                if len(opening.split()) == 6 and len(printed) == 1:
+                    assert quote_page(passage, q.unit.start) == printed[0], (path.stem, opening)
+                    checked += 1
+    assert checked >= 20
 
 
 def test_koersplan_table_row_stays_on_one_line(corpus_split: dict[str, Any]) -> None:

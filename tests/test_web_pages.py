@@ -92,6 +92,23 @@ def test_citation_opens_the_document_at_the_highlighted_passage(client: TestClie
     assert f'href="#{anchor}"' in html
 
 
+def test_the_document_view_opens_the_original_at_the_quotes_page(client: TestClient) -> None:
+    from ingest.store import iter_passages
+
+    store = client.app.state.services.store  # type: ignore[attr-defined]
+    passage = next(p for p in iter_passages(store) if p.meta.get("page_breaks"))
+    text = passage.content or ""
+    sentence = " ".join(text[passage.meta["page_breaks"][0] :].split()[:8])
+    doc = passage.meta["document_id"]
+    html = client.get(f"/document/{doc}", params={"passage": passage.id, "quote": sentence}).text
+    page = passage.meta["page"] + 1
+    assert f"Opent op pagina {page}, waar het citaat staat." in html
+    assert f'href="/documents/{doc}/file#page={page}"' in html
+    before = " ".join(text.split()[:8])
+    html = client.get(f"/document/{doc}", params={"passage": passage.id, "quote": before}).text
+    assert f"Opent op pagina {passage.meta['page']}, waar het citaat staat." in html
+
+
 def test_region_filter_shows_only_that_region(client: TestClient) -> None:
     response = client.get("/", params={"q": QUESTION, "region": "Arnhem-Achterhoek"})
     assert response.status_code == 200

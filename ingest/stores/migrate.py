@@ -46,7 +46,17 @@ PAGE = 1024
 
 # Metadata that belongs to a passage, never to its document's record.
 PASSAGE_LEVEL_KEYS = frozenset(
-    {"position", "page", "page_end", "section", "char_start", "char_end", "passage_count", "dense_score"}
+    {
+        "position",
+        "page",
+        "page_end",
+        "page_breaks",
+        "section",
+        "char_start",
+        "char_end",
+        "passage_count",
+        "dense_score",
+    }
 )
 
 # Given a document's passages (position order): its lexical vocabulary (stems) and the words it writes in

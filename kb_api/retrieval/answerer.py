@@ -30,7 +30,7 @@ from kb_api.retrieval.answer_features import (
 )
 from kb_api.retrieval.answer_kinds import CHECKABLE_KINDS
 from kb_api.retrieval.answer_model import DEFAULT_MODEL, AnswerModel, default_model
-from kb_core.domain import Citation
+from kb_core.domain import Citation, quote_page
 from kb_core.errors import Language, render
 from kb_core.text.analysis import lower_case_words
 from kb_core.text.units import flat, unit_texts
@@ -308,6 +308,8 @@ class ExtractiveAnswerer:
     @staticmethod
     def _citation(number: int, c: Candidate) -> dict[str, Any]:
         meta = c.passage.meta
+        quote = c.quote
+        first_char = c.unit.start + len(quote) - len(quote.lstrip())
         return Citation(
             number=number,
             document_id=str(meta.get("document_id")),
@@ -316,8 +318,8 @@ class ExtractiveAnswerer:
             municipality=meta.get("municipality"),
             region=meta.get("region"),
             date=meta.get("date"),
-            page=meta.get("page"),
-            quote=flat(c.quote),
+            page=quote_page(meta, first_char),
+            quote=flat(quote),
             context=flat(c.lead) if c.lead else None,
             start=c.unit.start,
             end=c.quote_end,

@@ -32,7 +32,7 @@ from kb_api.presenters import ask_response, result_of
 from kb_api.routers.documents import original_file
 from kb_api.schemas import SearchResult
 from kb_api.services import AnswerOutcome, MatchPage
-from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, OVERRIDABLE_FIELDS, SearchFilters
+from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, OVERRIDABLE_FIELDS, SearchFilters, quote_page
 from kb_core.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
 from kb_core.lang import dutch_month_names
 from kb_core.lang.regions import REGIONS
@@ -519,7 +519,7 @@ def document_page(
             cited = p.id == passage
             span = quote_span(text, quote[:MAX_QUOTE_CHARS] if quote else None) if cited else None
             if cited:
-                cited_page = p.meta.get("page")
+                cited_page = quote_page(p.meta, span[0]) if span else p.meta.get("page")
                 quote_found = span is not None
             rows.append(
                 {
