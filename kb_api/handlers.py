@@ -8,6 +8,7 @@ the one message table (``kb_core.errors.MESSAGES``) in Dutch, or in English when
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -64,14 +65,33 @@ def error_body(kind: str, message: str, details: list[dict[str, Any]] | None = N
 
 
 def _validation_details(exc: RequestValidationError, language: Language) -> list[dict[str, Any]]:
+    """Per failing field its name and a message in the request's language: a validator's own message code,
+    else the one for pydantic's error type (``validation_<type>``), else pydantic's English text."""
     cleaned = []
     for err in exc.errors():
+        kind = str(err.get("type", ""))
+        if kind == "json_invalid":
+            # The position in the body pydantic gives is no field name.
+            cleaned.append({"field": "body", "message": render("body_not_json", language=language)})
+            continue
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         message = str(err.get("msg", "")).removeprefix("Value error, ")
         if message in MESSAGES:  # a validator that raised a message code
             message = render(message, language=language)
+        elif f"validation_{kind}" in MESSAGES:
+            # A bound the template names that pydantic did not give keeps pydantic's text.
+            with suppress(KeyError, IndexError):
+                message = render(f"validation_{kind}", _context(err), language)
         cleaned.append({"field": loc, "message": message})
     return cleaned
+
+
+def _context(err: Any) -> dict[str, Any]:
+    """The bounds and choices of a pydantic error, as its message template names them."""
+    ctx = dict(err.get("ctx") or {})
+    if "expected" in ctx:
+        ctx["expected"] = str(ctx["expected"]).replace("'", "")
+    return ctx
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -45,6 +45,57 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Het verzoek is te groot (hoogstens {limit} bytes).",
         "en": "The request body is too large (at most {limit} bytes).",
     },
+    # one field of a request that fails its schema, by pydantic's error type (``validation_<type>``)
+    "validation_missing": {"nl": "ontbreekt (verplicht)", "en": "is missing (required)"},
+    "validation_extra_forbidden": {"nl": "onbekend veld", "en": "unknown field"},
+    "validation_string_too_short": {
+        "nl": "te kort (minstens {min_length} teken(s))",
+        "en": "too short (at least {min_length} character(s))",
+    },
+    "validation_string_too_long": {
+        "nl": "te lang (hoogstens {max_length} tekens)",
+        "en": "too long (at most {max_length} characters)",
+    },
+    "validation_too_short": {
+        "nl": "te weinig waarden (minstens {min_length})",
+        "en": "too few values (at least {min_length})",
+    },
+    "validation_too_long": {
+        "nl": "te veel waarden (hoogstens {max_length})",
+        "en": "too many values (at most {max_length})",
+    },
+    "validation_greater_than_equal": {"nl": "moet minstens {ge} zijn", "en": "must be at least {ge}"},
+    "validation_less_than_equal": {"nl": "mag hoogstens {le} zijn", "en": "must be at most {le}"},
+    "validation_greater_than": {"nl": "moet groter zijn dan {gt}", "en": "must be greater than {gt}"},
+    "validation_less_than": {"nl": "moet kleiner zijn dan {lt}", "en": "must be less than {lt}"},
+    "validation_literal_error": {"nl": "kies uit {expected}", "en": "choose from {expected}"},
+    "validation_enum": {"nl": "kies uit {expected}", "en": "choose from {expected}"},
+    "validation_string_type": {"nl": "moet tekst zijn", "en": "must be text"},
+    "validation_int_type": {"nl": "moet een geheel getal zijn", "en": "must be a whole number"},
+    "validation_int_parsing": {"nl": "moet een geheel getal zijn", "en": "must be a whole number"},
+    "validation_int_from_float": {"nl": "moet een geheel getal zijn", "en": "must be a whole number"},
+    "validation_float_parsing": {"nl": "moet een getal zijn", "en": "must be a number"},
+    "validation_float_type": {"nl": "moet een getal zijn", "en": "must be a number"},
+    "validation_bool_parsing": {"nl": "moet true of false zijn", "en": "must be true or false"},
+    "validation_bool_type": {"nl": "moet true of false zijn", "en": "must be true or false"},
+    "validation_list_type": {"nl": "moet een lijst zijn", "en": "must be a list"},
+    "validation_dict_type": {"nl": "moet een object zijn", "en": "must be an object"},
+    "validation_model_type": {"nl": "moet een object zijn", "en": "must be an object"},
+    "validation_model_attributes_type": {"nl": "moet een object zijn", "en": "must be an object"},
+    "validation_date_parsing": {
+        "nl": "geen geldige datum (jjjj-mm-dd)",
+        "en": "not a valid date (yyyy-mm-dd)",
+    },
+    "validation_date_from_datetime_parsing": {
+        "nl": "geen geldige datum (jjjj-mm-dd)",
+        "en": "not a valid date (yyyy-mm-dd)",
+    },
+    "validation_date_from_datetime_inexact": {
+        "nl": "geen geldige datum (jjjj-mm-dd)",
+        "en": "not a valid date (yyyy-mm-dd)",
+    },
+    "validation_date_type": {"nl": "geen geldige datum (jjjj-mm-dd)", "en": "not a valid date (yyyy-mm-dd)"},
+    "validation_value_error": {"nl": "ongeldige waarde", "en": "invalid value"},
     "body_not_json": {
         "nl": "De inhoud van het verzoek is geen leesbare JSON (UTF-8, niet te diep genest).",
         "en": "The request body is not readable JSON (UTF-8, not nested too deeply).",
@@ -157,11 +208,19 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "--prune and --dry-run only work on the store directly; stop the service (kb serve) first.",
     },
     # notes on a search
+    "compare_same_region": {
+        "nl": "Kies twee verschillende regio's om te vergelijken (nu twee keer {region}).",
+        "en": "Choose two different regions to compare (now {region} twice).",
+    },
     "unknown_filter_value": {
         "nl": "Onbekende waarde voor {field_nl}: '{value}'. Bekend: {known}",
         "en": "Unknown value for {field_en}: '{value}'. Known: {known}",
     },
     "no_results": {"nl": "Geen resultaten.", "en": "No results."},
+    "offset_beyond_total": {
+        "nl": "Deze pagina bestaat niet: er zijn {total} passages (offset {offset}); begin bij offset 0.",
+        "en": "This page does not exist: there are {total} passages (offset {offset}); start at offset 0.",
+    },
     # answers that abstain
     "no_answer": {
         "nl": "De kennisbank bevat geen passage die deze vraag beantwoordt.",

@@ -100,6 +100,20 @@ def test_unknown_filter_value_gives_no_results_and_a_note(client: TestClient) ->
     assert any("Utrecht" in note for note in body["notes"])
 
 
+@pytest.mark.parametrize(
+    "filters", [{"municipality": ["Utrecht"]}, {"region": ["Randstad"]}, {"doc_type": ["nota"]}]
+)
+def test_ask_with_an_unknown_filter_value_says_so(client: TestClient, filters: dict[str, list[str]]) -> None:
+    response = client.post(
+        "/ask", json={"question": "Welke acties krijgen geen prioriteit?", "filters": filters}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    [value] = next(iter(filters.values()))
+    assert not body["answerable"] and body["citations"] == []
+    assert any(value in note and note.startswith("Onbekende waarde") for note in body["notes"]), body["notes"]
+
+
 def test_sort_by_date_puts_2023_before_2026(client: TestClient) -> None:
     body = search(client, query="ambitie geweld stoppen bij 70% van de meldingen", top_k=8, sort="date")
     dates = [r["date"] for r in body["results"]]
@@ -266,3 +280,12 @@ def test_a_dutch_keyword_guessed_english_keeps_the_dutch_floor(client: TestClien
         "zevenaar-2024-toezeggingenlijst",
         "zevenaar-2024-memo-parkeerbeleid",
     }
+
+
+def test_a_page_beyond_the_last_gets_a_note(client: TestClient) -> None:
+    body = search(client, query="ambitie", top_k=10, offset=990)
+    assert body["results"] == [] and body["total"] > 0
+    total = body["total"]
+    assert body["notes"] == [
+        f"Deze pagina bestaat niet: er zijn {total} passages (offset 990); begin bij offset 0."
+    ]

@@ -9,6 +9,7 @@ import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -131,6 +132,71 @@ def test_filter_values_are_bounded_in_count_and_length(client: TestClient) -> No
     ]
     [note_text] = notes
     assert unknown[:80] in note_text and unknown[:81] not in note_text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field", "dutch", "english"),
+    [
+        (
+            "/ask",
+            {"question": ""},
+            "question",
+            "te kort (minstens 1 teken(s))",
+            "too short (at least 1 character(s))",
+        ),
+        (
+            "/ask",
+            {"question": "x" * 1001},
+            "question",
+            "te lang (hoogstens 1000 tekens)",
+            "too long (at most 1000",
+        ),
+        ("/search", {"query": "x", "top_k": 0}, "top_k", "moet minstens 1 zijn", "must be at least 1"),
+        ("/search", {"query": "x", "top_k": 51}, "top_k", "mag hoogstens 50 zijn", "must be at most 50"),
+        ("/search", {"query": "x", "sort": "oldest"}, "sort", "kies uit", "choose from"),
+        (
+            "/search",
+            {"query": "x", "filters": {"city": ["Oss"]}},
+            "filters.city",
+            "onbekend veld",
+            "unknown field",
+        ),
+        (
+            "/search",
+            {"query": "x", "filters": {"date_from": "2026-13-01"}},
+            "filters.date_from",
+            "geen geldige datum",
+            "not a valid",
+        ),
+        (
+            "/search",
+            {"query": "x", "top_k": "tien"},
+            "top_k",
+            "moet een geheel getal zijn",
+            "must be a whole number",
+        ),
+        ("/search", {}, "query", "ontbreekt (verplicht)", "is missing (required)"),
+    ],
+)
+def test_schema_errors_are_explained_in_the_requests_language(
+    client: TestClient, path: str, body: dict[str, Any], field: str, dutch: str, english: str
+) -> None:
+    nl = client.post(path, json=body)
+    assert nl.status_code == 422, nl.text
+    [detail] = nl.json()["details"]
+    assert detail["field"] == field and detail["message"].startswith(dutch), detail
+    assert nl.json()["message"].startswith(f"Ongeldig verzoek: {field}: {dutch}")
+    en = client.post(path, json=body, headers={"accept-language": "en"}).json()
+    assert en["details"][0]["message"].startswith(english) and en["message"].startswith("Invalid request")
+
+
+def test_malformed_json_names_the_body_not_a_position(client: TestClient) -> None:
+    response = client.post(
+        "/ask", content=b'{"question": "x",}', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    [detail] = response.json()["details"]
+    assert detail["field"] == "body" and "JSON" in detail["message"] and "decode" not in response.text
 
 
 @pytest.mark.parametrize(

@@ -451,3 +451,20 @@ def test_compare_pages_each_column_on_its_own(client: TestClient) -> None:
     assert 'class="cite"' in left_paged, "each column keeps its answer"
     nxt = re.search(r'<a href="([^"]+)" rel="next">', right_paged)
     assert nxt and "offset_b=5" in nxt.group(1) and "offset_a=5" in nxt.group(1)
+
+
+def test_a_page_beyond_the_last_says_so_on_the_timeline_and_in_the_compare_view(client: TestClient) -> None:
+    timeline = client.get("/tijdlijn", params={"q": "ambitie", "offset": 990}).text
+    assert re.search(r"Deze pagina bestaat niet: er zijn \d+ passages", timeline)
+    assert "Naar de eerste pagina" in timeline and "990–" not in timeline and "0–990" not in timeline
+    compare = client.get("/vergelijk", params={"q": "ambitie", "offset_a": 990}).text
+    assert re.search(r"Deze pagina bestaat niet: er zijn \d+ passages in Noordoost-Brabant", compare)
+    assert "Geen passages gevonden in Noordoost-Brabant" not in compare
+
+
+def test_comparing_a_region_with_itself_is_refused(client: TestClient) -> None:
+    response = client.get(
+        "/vergelijk", params={"q": "ambitie", "a": "Noordoost-Brabant", "b": "noordoost-brabant"}
+    )
+    assert response.status_code == 422
+    assert "Kies twee verschillende regio" in response.text and "compare-column" not in response.text

@@ -293,3 +293,22 @@ def test_an_upload_left_waiting_is_ingested_at_the_next_start(app_settings: Sett
 )
 def test_file_names_are_sanitised(given: str, stored: str | None) -> None:
     assert safe_file_name(given) == stored
+
+
+def test_a_refused_upload_names_files_not_server_paths(
+    client: TestClient, app_settings: Settings, tmp_path: Path
+) -> None:
+    from ingest.service import Ingestor
+
+    # A document ingested on the server from its own folder; an upload of other content under its id is
+    # refused, and the reason names the stored file, not where the server keeps it.
+    kept = tmp_path / "op-de-server" / "notitie.txt"
+    kept.parent.mkdir()
+    kept.write_text("Een notitie over veiligheid thuis, op de server ingelezen.", encoding="utf-8")
+    services = client.app.state.services  # type: ignore[attr-defined]
+    assert Ingestor(app_settings, services.store, progress=False).ingest([kept]).ingested == ["notitie"]
+    services.refresh()
+    job = wait_for(client, upload(client, [("notitie.txt", b"Een andere notitie over zorg.")]).json()["url"])
+    [refused] = job["files"]
+    assert refused["status"] == "failed" and "already taken by notitie.txt" in refused["reason"], refused
+    assert str(tmp_path) not in json.dumps(job) and "/" not in refused["reason"]

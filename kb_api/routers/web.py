@@ -34,13 +34,16 @@ from kb_api.schemas import SearchResult
 from kb_api.services import AnswerOutcome, MatchPage
 from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, OVERRIDABLE_FIELDS, SearchFilters, quote_page
 from kb_core.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
+from kb_core.errors import render as render_message
 from kb_core.lang import dutch_month_names
-from kb_core.lang.regions import REGIONS
+from kb_core.lang.regions import REGIONS, canonical_region
 
 HERE = Path(__file__).resolve().parent.parent
 templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
+# Notes the pages put in their own words (no results; a page beyond the last).
+PAGE_SAYS_ITSELF = frozenset({"no_results", "offset_beyond_total"})
 REGION_A = "Noordoost-Brabant"
 REGION_B = "Arnhem-Achterhoek"
 EMPTY_QUERY = "Vul een vraag of zoekterm in."
@@ -474,7 +477,7 @@ def home(request: Request, services: ServicesDep, settings: SettingsDep) -> HTML
             pager=pager_of(request, page),
             first_page_url=url_with(request, offset=None),
             export_query=export_query(request),
-            notes=[n.render("nl") for n in page.notes if n.code != "no_results"],
+            notes=[n.render("nl") for n in page.notes if n.code not in PAGE_SAYS_ITSELF],
         )
         return render(request, "search.html", ctx)
 
@@ -573,6 +576,9 @@ def compare(
         if q is None or not q.strip():
             return before_search(request, "compare.html", ctx, q)
         back = current_url(request)
+        if (canonical_region(a) or a).lower() == (canonical_region(b) or b).lower():
+            ctx["message"] = render_message("compare_same_region", {"region": a}, "nl")
+            return render(request, "compare.html", ctx, 422)
         try:
             for key, region in (("a", a), ("b", b)):
                 param = f"offset_{key}"
@@ -585,7 +591,7 @@ def compare(
                     answer_top_k=COMPARE_PAGE_SIZE,
                 )
                 answer = services.ask.answer(q, filters=filters, search_outcome=page.ranking)
-                notes = [n.render("nl") for n in page.notes if n.code != "no_results"]
+                notes = [n.render("nl") for n in page.notes if n.code not in PAGE_SAYS_ITSELF]
                 ctx["columns"].append(
                     {
                         "key": key,
@@ -593,6 +599,7 @@ def compare(
                         "answer": answer_of(answer, q, request=request, documents=documents, back=back),
                         "hits": hits_of(page, back),
                         "pager": pager_of(request, page, param),
+                        "first_page_url": url_with(request, **{param: None}),
                         "notes": notes,
                     }
                 )
@@ -643,7 +650,8 @@ def timeline(request: Request, services: ServicesDep, settings: SettingsDep) -> 
             facets=page.facets,
             missing=page.missing,
             pager=pager_of(request, page),
-            notes=[n.render("nl") for n in page.notes if n.code != "no_results"],
+            first_page_url=url_with(request, offset=None),
+            notes=[n.render("nl") for n in page.notes if n.code not in PAGE_SAYS_ITSELF],
         )
         return render(request, "timeline.html", ctx)
 

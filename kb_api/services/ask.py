@@ -103,6 +103,8 @@ class AskService:
             outcome.results,
             outcome.language,
             timings,
+            # What the search said of the request (an unknown filter value) holds for the answer too.
+            list(outcome.notes),
         )
 
     def _narrows(self, filters: SearchFilters | None) -> bool:

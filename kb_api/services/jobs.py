@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import queue
+import re
 import shutil
 import threading
 import time
@@ -78,6 +79,15 @@ class Job:
 def new_job_id() -> str:
     """A fresh, unguessable job id."""
     return uuid.uuid4().hex
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:/[^\s/;,'\"]+)+/([^\s/;,'\"]+)")
+
+
+def without_paths(reason: str) -> str:
+    """An ingestion failure as a client of the API may see it: a path on the server is named by its file name
+    only (the CLI, run on the server, shows the whole path)."""
+    return _ABSOLUTE_PATH.sub(r"\1", reason)
 
 
 def stage_file(
@@ -159,7 +169,9 @@ class JobService:
                         if f.status == "queued":
                             f.status, f.error = (
                                 "failed",
-                                Note("file_not_ingested", {"name": f.name, "reason": str(exc)}),
+                                Note(
+                                    "file_not_ingested", {"name": f.name, "reason": without_paths(str(exc))}
+                                ),
                             )
             finally:
                 ok = any(f.status != "failed" for f in job.files) and not job.errors
@@ -210,7 +222,8 @@ class JobService:
             for f in waiting:
                 if str(f.path) in failures:
                     f.status = "failed"
-                    f.error = Note("file_not_ingested", {"name": f.name, "reason": failures[str(f.path)]})
+                    reason = without_paths(failures[str(f.path)])
+                    f.error = Note("file_not_ingested", {"name": f.name, "reason": reason})
                 elif f.document_id in report.unchanged:
                     f.status = "unchanged"
 

@@ -38,7 +38,7 @@ from kb_api.services.catalogue import CatalogueService
 from kb_api.services.timing import collect_timings, timed
 from kb_core.domain import FACET_FIELDS, FILTER_FIELDS, SearchFilters, date_int
 from kb_core.errors import InvalidQueryError, Note
-from kb_core.lang.regions import REGION_ALIASES, canonical_region
+from kb_core.lang.regions import REGION_ALIASES, canonical_municipality, canonical_region
 from kb_core.settings import Settings
 from kb_core.text.analysis import distinct_terms
 from kb_core.text.language import ENGLISH_MARKERS
@@ -162,6 +162,9 @@ class SearchService:
                 key = value.strip().lower()
                 if f.name == "region":
                     key = (canonical_region(value) or value).lower()
+                elif f.name == "municipality":
+                    # A former municipality ("Uden") is filed under the one it merged into, as at ingestion.
+                    key = (canonical_municipality(value) or value).strip().lower()
                 if key in known[f.name]:
                     values.append(known[f.name][key])
                 else:
@@ -260,6 +263,8 @@ class SearchService:
             page = by_date(page)
         if not ordered and not notes:
             notes.append(Note("no_results"))
+        elif ordered and offset >= len(ordered):
+            notes.append(Note("offset_beyond_total", {"offset": offset, "total": len(ordered)}))
         facets, missing = facets_of([m.meta for m in ordered])
         timings["total"] = (time.perf_counter() - started) * 1000
         return MatchPage(
