@@ -304,6 +304,18 @@ def ingest(
         raise typer.Exit(EXIT_FAILED)
 
 
+def _filters_body(filters: SearchFilters | None) -> dict[str, Any]:
+    """The filters as the API's request body takes them."""
+    if filters is None:
+        return {}
+    body: dict[str, Any] = {name: values for name, values in filters.values.items() if values}
+    if filters.date_from:
+        body["date_from"] = filters.date_from.isoformat()
+    if filters.date_to:
+        body["date_to"] = filters.date_to.isoformat()
+    return body
+
+
 def _client(url: str) -> ServiceClient:
     key = get_settings().api.api_key
     err.print(escape(f"via de dienst / through the service: {url}"))
@@ -469,6 +481,7 @@ def search(
     """Zoeken: geciteerde passages met document, gemeente, datum, pagina en sectie."""
     _quiet_libraries()
     from kb_api.presenters import search_response
+    from kb_api.schemas import SearchResponse
     from kb_api.services import Services
 
     if sort not in ("relevance", "date"):
@@ -476,12 +489,25 @@ def search(
         raise typer.Exit(EXIT_USAGE)
     with _errors_to_messages():
         filters = _filters(filter_options, date_from, date_to)
-    with _opened_store() as (settings, store):
-        _ingest_corpus_first(settings, store, progress=not as_json)
-        page = Services.build(settings, store).search.matches(
-            query, offset=offset, limit=top_k, filters=filters, sort=sort
-        )
-        response = search_response(query, page)
+    service = find_service(get_settings())
+    if service is not None:
+        # `kb serve` holds the embedded store: ask it, as the API would be asked.
+        body = {
+            "query": query,
+            "top_k": top_k,
+            "offset": offset,
+            "sort": sort,
+            "filters": _filters_body(filters),
+        }
+        with _errors_to_messages():
+            response = SearchResponse.model_validate(_client(service).search(body))
+    else:
+        with _opened_store() as (settings, store):
+            _ingest_corpus_first(settings, store, progress=not as_json)
+            page = Services.build(settings, store).search.matches(
+                query, offset=offset, limit=top_k, filters=filters, sort=sort
+            )
+            response = search_response(query, page)
     if as_json:
         console.print_json(response.model_dump_json())
         return
@@ -517,22 +543,32 @@ def ask(
     """Vraag beantwoorden met letterlijke citaten (extractive answer), of zeggen dat het corpus het niet beantwoordt."""
     _quiet_libraries()
     from kb_api.presenters import ask_response
+    from kb_api.schemas import AskResponse
     from kb_api.services import Services
 
     with _errors_to_messages():
         filters = _filters(filter_options, date_from, date_to)
-    with _opened_store() as (settings, store):
-        _ingest_corpus_first(settings, store, progress=not as_json)
-        outcome = Services.build(settings, store).ask.answer(question, filters=filters)
-    response = ask_response(question, outcome)
+    service = find_service(get_settings())
+    if service is not None:
+        with _errors_to_messages():
+            body = {"question": question, "filters": _filters_body(filters)}
+            response = AskResponse.model_validate(_client(service).ask(body))
+    else:
+        with _opened_store() as (settings, store):
+            _ingest_corpus_first(settings, store, progress=not as_json)
+            outcome = Services.build(settings, store).ask.answer(question, filters=filters)
+        response = ask_response(question, outcome)
+    for note in response.notes:
+        err.print(f"[yellow]{escape(note)}[/yellow]")
     if as_json:
         console.print_json(response.model_dump_json())
         return
     console.print(escape(response.answer))
     for c in response.citations:
-        console.print(
-            f"  [{c.number}] {escape(c.title or c.document_id)} — {c.municipality or c.region}, {c.date}, p. {c.page}"
+        where = ", ".join(
+            x for x in (c.municipality or c.region, c.date, f"p. {c.page}" if c.page else None) if x
         )
+        console.print(f"  [{c.number}] {escape(c.title or c.document_id)} — {escape(where)}")
 
 
 @app.command()
@@ -541,8 +577,13 @@ def documents(as_json: JsonOpt = False) -> None:
     _quiet_libraries()
     from kb_api.services import Services
 
-    with _opened_store() as (settings, store):
-        docs = Services.build(settings, store).catalogue.documents()
+    service = find_service(get_settings())
+    if service is not None:
+        with _errors_to_messages():
+            docs = _client(service).documents()
+    else:
+        with _opened_store() as (settings, store):
+            docs = Services.build(settings, store).catalogue.documents()
     if as_json:
         console.print_json(json.dumps(docs))
         return

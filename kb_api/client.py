@@ -115,7 +115,7 @@ class ServiceClient:
 
     def _request(
         self, method: str, path: str, body: bytes | None = None, content_type: str | None = None
-    ) -> dict[str, Any]:
+    ) -> Any:
         headers = {"Accept-Language": self.language, "Accept": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
@@ -124,7 +124,7 @@ class ServiceClient:
         request = urllib.request.Request(self.url + path, data=body, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=REQUEST_SECONDS) as response:
-                return dict(json.loads(response.read() or b"{}"))
+                return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             try:
                 message = json.loads(exc.read()).get("message") or exc.reason
@@ -137,16 +137,28 @@ class ServiceClient:
     def upload(self, files: list[Path], metadata: Mapping[str, str | None]) -> dict[str, Any]:
         """Queue the files (with metadata for all of them); returns the job."""
         body, content_type = multipart({k: v for k, v in metadata.items() if v is not None}, files)
-        return self._request("POST", "/documents", body, content_type)
+        return dict(self._request("POST", "/documents", body, content_type))
 
     def remove(self, document_id: str) -> dict[str, Any]:
         """Queue the removal of a document; returns the job."""
-        return self._request("DELETE", f"/documents/{urllib.parse.quote(document_id, safe='')}")
+        return dict(self._request("DELETE", f"/documents/{urllib.parse.quote(document_id, safe='')}"))
+
+    def search(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST /search`` (the body as the API takes it): one page of the matching passages."""
+        return dict(self._request("POST", "/search", json.dumps(body).encode(), "application/json"))
+
+    def ask(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST /ask``: the cited answer, or the statement that the corpus does not answer."""
+        return dict(self._request("POST", "/ask", json.dumps(body).encode(), "application/json"))
+
+    def documents(self) -> list[dict[str, Any]]:
+        """``GET /documents``: every stored document's summary, newest first."""
+        return list(self._request("GET", "/documents"))
 
     def document(self, document_id: str) -> dict[str, Any] | None:
         """A stored document's summary, or None when it is not stored."""
         try:
-            return self._request("GET", f"/documents/{urllib.parse.quote(document_id, safe='')}")
+            return dict(self._request("GET", f"/documents/{urllib.parse.quote(document_id, safe='')}"))
         except ServiceError as exc:
             if exc.params.get("status") == 404:
                 return None

@@ -155,3 +155,45 @@ def test_the_service_is_found_through_its_announcement(
     with pytest.raises(ServiceError) as refused:
         ServiceClient(url, "fout").remove("x")
     assert refused.value.params["status"] == 401
+
+
+def test_kb_search_ask_and_documents_read_through_the_running_service(
+    service: tuple[str, Settings], cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # While `kb serve` holds the embedded store, the reading commands ask it instead of failing on the lock.
+    url, _ = service
+    monkeypatch.setenv("KB_SERVICE_URL", url)
+    get_settings.cache_clear()
+    memo = tmp_path / "memo-huisverbod.txt"
+    memo.write_text(
+        "Memo over het tijdelijk huisverbod. In 2025 legde de burgemeester van Grave 14 huisverboden op.",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(memo), "--doc-type", "raadsmemo"]).exit_code == 0
+
+    found = runner.invoke(app, ["search", "huisverboden Grave burgemeester", "--json"])
+    assert found.exit_code == 0, found.output
+    assert "through the service: " + url in found.output
+    body = json.loads(found.output[found.output.index("{") :])
+    assert body["results"][0]["document_id"] == "memo-huisverbod"
+
+    unknown = runner.invoke(app, ["search", "huisverbod", "--municipality", "Utrecht"])
+    assert unknown.exit_code == 0 and "Onbekende waarde voor gemeente: 'Utrecht'" in unknown.output
+
+    asked = runner.invoke(app, ["ask", "Hoeveel huisverboden legde de burgemeester van Grave op in 2025?"])
+    assert asked.exit_code == 0, asked.output
+    printed = " ".join(asked.output.split())
+    assert "Grave 14 huisverboden op." in printed and "— Land van Cuijk, p. 1" in printed, printed
+
+    listed = runner.invoke(app, ["documents"])
+    assert listed.exit_code == 0 and "memo-huisverbod" in listed.output
+
+    # A former municipality filters on the one it merged into, as ingestion files it.
+    brief = tmp_path / "brief-mantelzorg.txt"
+    brief.write_text("Brief over overbelaste mantelzorgers en ontsporing van zorg thuis.", encoding="utf-8")
+    assert runner.invoke(app, ["ingest", str(brief), "--municipality", "Uden"]).exit_code == 0
+    for name in ("Uden", "maashorst"):
+        hit = runner.invoke(app, ["search", "mantelzorgers ontsporing", "--municipality", name, "--json"])
+        assert hit.exit_code == 0 and "Onbekende waarde" not in hit.output, hit.output
+        assert json.loads(hit.output[hit.output.index("{") :])["results"][0]["municipality"] == "Maashorst"
