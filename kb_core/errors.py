@@ -15,6 +15,10 @@ Language = Literal["nl", "en"]
 MESSAGES: dict[str, dict[str, str]] = {
     # request errors
     "query_empty": {"nl": "De zoekvraag is leeg.", "en": "The query is empty."},
+    "query_no_words": {
+        "nl": "De zoekvraag bevat geen woorden of getallen om naar te zoeken.",
+        "en": "The query holds no words or numbers to search for.",
+    },
     "query_too_long": {
         "nl": "De zoekvraag is te lang ({length} tekens, hoogstens {limit}).",
         "en": "The query is too long ({length} characters, at most {limit}).",

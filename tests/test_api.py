@@ -289,3 +289,11 @@ def test_a_page_beyond_the_last_gets_a_note(client: TestClient) -> None:
     assert body["notes"] == [
         f"Deze pagina bestaat niet: er zijn {total} passages (offset 990); begin bij offset 0."
     ]
+
+
+@pytest.mark.parametrize(("path", "field"), [("/ask", "question"), ("/search", "query")])
+def test_a_question_of_punctuation_alone_is_refused(client: TestClient, path: str, field: str) -> None:
+    response = client.post(path, json={field: "???!!!"})
+    assert response.status_code == 422, response.text
+    assert response.json()["message"] == "De zoekvraag bevat geen woorden of getallen om naar te zoeken."
+    assert client.post(path, json={field: "2026?"}).status_code == 200  # a year is something to look for

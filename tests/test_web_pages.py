@@ -77,6 +77,7 @@ def test_answer_shows_a_citation_to_the_passage(client: TestClient) -> None:
     assert 'role="status" aria-live="polite"' in html
     assert re.search(r"\d+ passages gevonden, 1–10 op deze pagina", html)
     assert "<mark>prioriteit</mark>" in html
+    assert re.search(r"Origineel bestand openen \(p\. \d+\)</a>", html)  # a PDF opens at the quote's page
 
 
 def test_citation_opens_the_document_at_the_highlighted_passage(client: TestClient) -> None:
@@ -468,3 +469,9 @@ def test_comparing_a_region_with_itself_is_refused(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert "Kies twee verschillende regio" in response.text and "compare-column" not in response.text
+
+
+def test_a_query_of_punctuation_alone_is_explained_on_the_page(client: TestClient) -> None:
+    response = client.get("/", params={"q": "?!"})
+    assert response.status_code == 422
+    assert "De zoekvraag bevat geen woorden of getallen om naar te zoeken." in response.text

@@ -188,6 +188,10 @@ def test_upload_job_makes_docx_html_and_scan_searchable_with_originals(
     assert html_policy["content-security-policy"].startswith("sandbox")
     assert not list(app_settings.uploads_dir.glob("*/*"))  # the waiting copies are gone once ingested
 
+    # On the search page a DOCX citation links to its original without a page the file cannot open at.
+    page = client.get("/", params={"q": "Wat doet het wijkteam voor gezinnen in Volkel?"}).text
+    assert "Origineel bestand openen" in page and "Origineel bestand openen (p." not in page
+
 
 def test_metadata_fields_apply_and_bad_ones_are_refused(client: TestClient) -> None:
     bad = upload(client, [("a.txt", b"Tekst.")], date="1 maart")

@@ -280,6 +280,9 @@ def answer_of(
         c["doc_url"] = passage_url(c["document_id"], c["passage_id"], quote_text=c["quote"], back=back)
         c["pdf_url"] = file_url(c["document_id"], c.get("page")) if info.get("file_url") else None
         c["doc_type"] = info.get("doc_type")
+        c["source_format"] = info.get(
+            "source_format"
+        )  # only a PDF ("pdf", "pdf+ocr") opens at the cited page
         share = passage_url(c["document_id"], c["passage_id"], quote_text=c["quote"])
         c["copy_text"] = citation_text(c, info.get("doc_type"), base + share)
     # The answerer joins its quotes as '“quote” [n]'; when that holds, show one quote per line with its source.

@@ -91,10 +91,14 @@ class MatchPage:
 
 
 def clean_query(query: str, max_chars: int) -> str:
-    """The query with its whitespace collapsed; InvalidQueryError when it is empty or too long."""
+    """The query with its whitespace collapsed; InvalidQueryError when it is empty, holds no letter or digit,
+    or is too long."""
     cleaned = " ".join(query.split())
     if not cleaned:
         raise InvalidQueryError("query_empty")
+    if not any(ch.isalnum() for ch in cleaned):
+        # Punctuation alone ("???") matches every passage a little in the dense leg; there is nothing to find.
+        raise InvalidQueryError("query_no_words")
     if len(cleaned) > max_chars:
         raise InvalidQueryError("query_too_long", length=len(cleaned), limit=max_chars)
     return cleaned
