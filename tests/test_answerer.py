@@ -16,8 +16,10 @@ from helpers import ask_passages as _ask
 from kb_api.retrieval.answer_features import (
     QUESTION_FEATURES,
     UNIT_FEATURES,
+    analyse_question,
     candidates_of,
     question_features,
+    unit_features,
 )
 from kb_api.retrieval.answer_model import AnswerModel, default_model
 from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities
@@ -115,6 +117,41 @@ def test_the_answer_can_come_from_a_passage_ranked_low(embedder: Any) -> None:
 def test_candidates_come_from_every_passage_given() -> None:
     docs = [Document(id=f"d#{i}", content=text, meta={"document_id": "d"}) for i, text in enumerate(FILLER)]
     assert {c.rank for c in candidates_of(docs)} == set(range(len(FILLER)))
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "other"),
+    [
+        (
+            "Hoeveel uur levert Sint-Michielsgestel?",
+            "De gemeente Boekel levert 18 uur personele inzet.",
+            True,
+        ),
+        ("Hoeveel uur levert Boekel?", "De gemeente Boekel levert 18 uur personele inzet.", False),
+        ("Hoeveel uur levert Boekel?", "Elke gemeente levert uren naar rato van het aantal inwoners.", False),
+        (
+            "Wanneer deed Arnhem de zelfscan?",
+            "In 2025 deden alle gemeenten in Noordoost-Brabant de zelfscan.",
+            True,
+        ),
+        ("Wanneer deed Arnhem de zelfscan?", "De regio Arnhem-Achterhoek deed de zelfscan in 2024.", False),
+        (
+            "How many hours does Uden provide?",
+            "Maashorst levert 20 uur.",
+            False,
+        ),  # Uden merged into Maashorst
+        (
+            "Wanneer start de werkgroep?",
+            "De gemeente Oss start in maart.",
+            False,
+        ),  # the question names no place
+    ],
+)
+def test_a_unit_that_names_only_other_places_is_marked(question: str, unit: str, other: bool) -> None:
+    asked = analyse_question(question, "nl", None, [], [])
+    [candidate] = candidates_of([Document(id="d#0", content=unit, meta={"document_id": "d"})])
+    row = unit_features(asked, [candidate], np.zeros(1), np.zeros(1))[0]
+    assert row[UNIT_FEATURES.index("names_other_place")] == (1.0 if other else 0.0)
 
 
 def test_abstains_when_nothing_answers_and_says_what_it_looked_for(embedder: Any) -> None:

@@ -32,6 +32,16 @@ def test_a_contribution_is_answered_with_the_table_row_and_its_header(corpus_ser
     assert rows[0]["context"] == "Gemeente Inwoners % bijdrage 2023 2024 2025 2026"
 
 
+def test_another_municipalitys_figure_does_not_answer(corpus_services: Any) -> None:
+    # The koersplan's table of hours names six municipalities, Sint-Michielsgestel not among them; Boekel's
+    # memo says "De gemeente Boekel levert 18 uur". Asked for Sint-Michielsgestel, Boekel's hours are no answer.
+    other = corpus_services.ask.answer("Hoeveel uur levert Sint-Michielsgestel aan de werkgroep?")
+    assert not any("Boekel levert 18 uur" in c["quote"] for c in other.citations), other.answer
+    assert not other.answerable
+    boekel = corpus_services.ask.answer("Hoeveel uur levert Boekel aan de werkgroep?")
+    assert boekel.answerable and "De gemeente Boekel levert 18 uur" in boekel.citations[0]["quote"]
+
+
 def test_a_region_without_an_answer_says_so_in_the_compare_view(corpus_services: Any) -> None:
     question = "Welke acties krijgen geen prioriteit meer?"
     brabant = corpus_services.ask.answer(question, filters=SearchFilters(region=["Noordoost-Brabant"]))

@@ -5,7 +5,8 @@ with what it needs to be understood: the line that introduces a list item, the h
 row. Its features are general, measurable properties — how similar it is to the question (e5), how much of
 the question's content it covers (IDF-weighted Dutch stems, glossary for English), where its passage
 ranked, whether it holds the kind of answer asked for (an amount, a date, a person …), whether the names
-and years of the question occur in it and in its document, its length and kind. None names a word of any
+and years of the question occur in it and in its document, whether it names only other municipalities or
+regions than the question, its length and kind. None names a word of any
 particular question; the weights come from ``kb train-answerer`` on the gold set's ``dev`` half.
 """
 
@@ -24,6 +25,7 @@ from haystack import Document
 from kb_api.retrieval.answer_kinds import CHECKABLE_KINDS, QUESTION_OPENING, YEAR, asked_kinds, holds_kind
 from kb_api.retrieval.definitions import defined_term, defines
 from kb_core.lang.glossary import dutch_terms
+from kb_core.lang.regions import Places, places_named
 from kb_core.text.analysis import is_stopword, stem, terms, tokenize
 from kb_core.text.units import Quotable, Unit, quotable_units, unit_id
 
@@ -41,6 +43,7 @@ UNIT_FEATURES: tuple[str, ...] = (
     "focus_in_context",
     "entities_in_unit",
     "entity_missing_in_document",
+    "names_other_place",
     "year_missing_in_context",
     "asks_kind",
     "kind_match",
@@ -96,6 +99,8 @@ class Question:
     # Share of the question's content terms that no stored document uses ("zwembad" in a ViA corpus).
     unknown_terms: float = 0.0
     focus: str | None = None
+    # The municipalities and regions it names: a unit that names only others answers about somewhere else.
+    places: Places = field(default_factory=Places)
 
 
 @dataclass
@@ -164,6 +169,7 @@ def analyse_question(
         missing_entities=missing,
         unknown_terms=unknown,
         focus=focus_term(query) if language == "nl" else None,
+        places=places_named(query),
     )
 
 
@@ -287,6 +293,7 @@ def unit_features(
                 term_match(question.focus, context_terms[i]) if question.focus else 1.0,
                 sum(in_unit) / len(in_unit) if in_unit else 1.0,
                 0.0 if all(in_doc) else 1.0,
+                1.0 if question.places.contradicted_by(places_named(f"{c.lead or ''} {c.quote}")) else 0.0,
                 1.0 if question.years and not question.years <= context_years else 0.0,
                 1.0 if kinds else 0.0,
                 1.0 if match else 0.0,

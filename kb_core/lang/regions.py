@@ -18,6 +18,7 @@ municipality's (Hengelo, Elst) are left out: their region cannot be told from th
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from kb_core.lang import load
 
@@ -68,3 +69,39 @@ def municipality_pattern() -> re.Pattern[str]:
     names = sorted(set(_LOOKUP.values()) | set(ALIASES), key=len, reverse=True)
     alternatives = "|".join(re.escape(n).replace("'", "['’‘]?") for n in names)
     return re.compile(rf"(?<![\w-])({alternatives})(?![\w-])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Places:
+    """The municipalities a text names (canonical) and the ViA regions it names or that they lie in."""
+
+    municipalities: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+
+    def contradicted_by(self, other: Places) -> bool:
+        """Whether ``other`` names places and none of these: a municipality, or a region, other than the ones
+        asked about ("Boekel levert 18 uur" for a question about Sint-Michielsgestel)."""
+        municipality = bool(self.municipalities and other.municipalities) and not (
+            self.municipalities & other.municipalities
+        )
+        region = bool(self.regions and other.regions) and not (self.regions & other.regions)
+        return municipality or region
+
+
+_MUNICIPALITY_NAMES = municipality_pattern()
+_REGION_NAMES = re.compile(
+    r"(?<![\w-])("
+    + "|".join(re.escape(a) for a in sorted(REGION_ALIASES, key=len, reverse=True))
+    + r")(?![\w-])",
+    re.IGNORECASE,
+)
+
+
+def places_named(text: str) -> Places:
+    """The municipalities and regions ``text`` names; a municipality also counts for its region."""
+    municipalities = frozenset(
+        canonical_municipality(name) or name for name in _MUNICIPALITY_NAMES.findall(text)
+    )
+    regions = {canonical_region(name) for name in _REGION_NAMES.findall(text)}
+    regions |= {region_of(name) for name in municipalities}
+    return Places(municipalities, frozenset(r for r in regions if r))
