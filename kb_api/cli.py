@@ -575,6 +575,7 @@ def ask(
 def documents(as_json: JsonOpt = False) -> None:
     """Lijst van documenten in de kennisbank."""
     _quiet_libraries()
+    from kb_api.presenters import document_summary
     from kb_api.services import Services
 
     service = find_service(get_settings())
@@ -583,7 +584,11 @@ def documents(as_json: JsonOpt = False) -> None:
             docs = _client(service).documents()
     else:
         with _opened_store() as (settings, store):
-            docs = Services.build(settings, store).catalogue.documents()
+            # The API's summary of each document, so the output is the same with or without a service.
+            docs = [
+                document_summary(info).model_dump(mode="json")
+                for info in Services.build(settings, store).catalogue.documents()
+            ]
     if as_json:
         console.print_json(json.dumps(docs))
         return

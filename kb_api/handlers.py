@@ -72,7 +72,8 @@ def _validation_details(exc: RequestValidationError, language: Language) -> list
         kind = str(err.get("type", ""))
         if kind == "json_invalid":
             # The position in the body pydantic gives is no field name.
-            cleaned.append({"field": "body", "message": render("body_not_json", language=language)})
+            message = render("body_not_json", language=language)
+            cleaned.append({"field": "body", "message": message, "type": kind})
             continue
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
         message = str(err.get("msg", "")).removeprefix("Value error, ")
@@ -81,16 +82,18 @@ def _validation_details(exc: RequestValidationError, language: Language) -> list
         elif f"validation_{kind}" in MESSAGES:
             # A bound the template names that pydantic did not give keeps pydantic's text.
             with suppress(KeyError, IndexError):
-                message = render(f"validation_{kind}", _context(err), language)
-        cleaned.append({"field": loc, "message": message})
+                message = render(f"validation_{kind}", _context(err, language), language)
+        cleaned.append({"field": loc, "message": message, "type": kind})
     return cleaned
 
 
-def _context(err: Any) -> dict[str, Any]:
-    """The bounds and choices of a pydantic error, as its message template names them."""
+def _context(err: Any, language: Language) -> dict[str, Any]:
+    """The bounds and choices of a pydantic error, as its message template names them ("'a' or 'b'" in
+    pydantic's English becomes "a of b" in Dutch)."""
     ctx = dict(err.get("ctx") or {})
     if "expected" in ctx:
-        ctx["expected"] = str(ctx["expected"]).replace("'", "")
+        expected = str(ctx["expected"]).replace("'", "")
+        ctx["expected"] = expected.replace(" or ", " of ") if language == "nl" else expected
     return ctx
 
 

@@ -221,7 +221,7 @@ class Citation(BaseModel):
     municipality: str | None
     region: str | None
     date: str | None
-    page: int | None
+    page: int | None = Field(description="Page (from 1) the quote stands on")
     quote: str = Field(description="The exact source text, on one line")
     context: str | None = Field(
         default=None, description="What the quote needs to be read: a list's lead-in, a table's header row"

@@ -111,8 +111,6 @@ class PassageMeta:
     page: int | None = None
     page_end: int | None = None
     section: str | None = None
-    # Offsets in the passage text where a new page begins (a passage that runs over a page break).
-    page_breaks: tuple[int, ...] = ()
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any]) -> PassageMeta:
@@ -123,12 +121,7 @@ class PassageMeta:
             page=meta.get("page"),
             page_end=meta.get("page_end"),
             section=meta.get("section"),
-            page_breaks=tuple(meta.get("page_breaks") or ()),
         )
-
-    def page_at(self, offset: int) -> int | None:
-        """The page of the character at ``offset`` in the passage text."""
-        return page_in_passage(self.page, self.page_breaks, offset)
 
 
 def page_in_passage(page: int | None, page_breaks: Iterable[int] | None, offset: int) -> int | None:

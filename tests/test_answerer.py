@@ -145,6 +145,10 @@ def test_candidates_come_from_every_passage_given() -> None:
             "De gemeente Oss start in maart.",
             False,
         ),  # the question names no place
+        # "Arnhem Achterhoek" names the region, not the municipality Arnhem; "duiven" are birds, not Duiven.
+        ("Hoeveel uur levert Renkum?", "In de regio Arnhem Achterhoek levert elke gemeente 10 uur.", False),
+        ("Hoeveel uur levert Renkum?", "De duiven op het stadhuis kosten 10 uur per jaar.", False),
+        ("Hoeveel uur levert Renkum?", "Duiven levert 10 uur.", True),
     ],
 )
 def test_a_unit_that_names_only_other_places_is_marked(question: str, unit: str, other: bool) -> None:

@@ -153,7 +153,13 @@ def test_filter_values_are_bounded_in_count_and_length(client: TestClient) -> No
         ),
         ("/search", {"query": "x", "top_k": 0}, "top_k", "moet minstens 1 zijn", "must be at least 1"),
         ("/search", {"query": "x", "top_k": 51}, "top_k", "mag hoogstens 50 zijn", "must be at most 50"),
-        ("/search", {"query": "x", "sort": "oldest"}, "sort", "kies uit", "choose from"),
+        (
+            "/search",
+            {"query": "x", "sort": "oldest"},
+            "sort",
+            "kies uit relevance of date",
+            "choose from relevance or date",
+        ),
         (
             "/search",
             {"query": "x", "filters": {"city": ["Oss"]}},
@@ -184,7 +190,7 @@ def test_schema_errors_are_explained_in_the_requests_language(
     nl = client.post(path, json=body)
     assert nl.status_code == 422, nl.text
     [detail] = nl.json()["details"]
-    assert detail["field"] == field and detail["message"].startswith(dutch), detail
+    assert detail["field"] == field and detail["message"].startswith(dutch) and detail["type"], detail
     assert nl.json()["message"].startswith(f"Ongeldig verzoek: {field}: {dutch}")
     en = client.post(path, json=body, headers={"accept-language": "en"}).json()
     assert en["details"][0]["message"].startswith(english) and en["message"].startswith("Invalid request")

@@ -272,7 +272,7 @@ def test_passage_crossing_a_page_break_knows_both_pages() -> None:
     assert quote_page({"page": 4}, 300) == 4  # a store ingested before page breaks were kept
 
 
-def test_a_passage_on_one_page_has_no_page_breaks() -> None:
+def test_page_breaks_are_kept_only_for_a_passage_that_runs_over_one() -> None:
     [passage] = split_document(
         "Een korte passage op de eerste pagina, met genoeg woorden voor een passage.\fTwee."
     )

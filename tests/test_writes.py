@@ -189,8 +189,12 @@ def test_upload_job_makes_docx_html_and_scan_searchable_with_originals(
     assert not list(app_settings.uploads_dir.glob("*/*"))  # the waiting copies are gone once ingested
 
     # On the search page a DOCX citation links to its original without a page the file cannot open at.
+    docx_id = by_name["memo uden.docx"]["document_id"]
     page = client.get("/", params={"q": "Wat doet het wijkteam voor gezinnen in Volkel?"}).text
-    assert "Origineel bestand openen" in page and "Origineel bestand openen (p." not in page
+    assert f'class="pdf-link" href="/documents/{docx_id}/file"' in page, "the DOCX is not cited"
+    assert f"/documents/{docx_id}/file#page" not in page and "Origineel bestand openen (p." not in page
+    view = client.get(f"/document/{docx_id}", params={"passage": f"{docx_id}#0000", "quote": "wijkteam"}).text
+    assert f'href="/documents/{docx_id}/file"' in view and "Opent op pagina" not in view
 
 
 def test_metadata_fields_apply_and_bad_ones_are_refused(client: TestClient) -> None:

@@ -132,6 +132,11 @@ def passage_url(
     return url
 
 
+def is_pdf_format(source_format: str | None) -> bool:
+    """Whether an original opens at a page ('pdf', 'pdf+ocr'); a DOCX or HTML file has no page to open at."""
+    return (source_format or "").startswith("pdf")
+
+
 def file_url(document_id: str, page: int | None = None) -> str:
     """Link to a document's original file, opened at ``page`` (PDF viewers read '#page=N')."""
     url = f"/documents/{quote(document_id, safe='')}/file"
@@ -278,11 +283,10 @@ def answer_of(
     for c in citations:
         info = documents.get(c["document_id"], {})
         c["doc_url"] = passage_url(c["document_id"], c["passage_id"], quote_text=c["quote"], back=back)
-        c["pdf_url"] = file_url(c["document_id"], c.get("page")) if info.get("file_url") else None
+        c["opens_at_page"] = is_pdf_format(info.get("source_format"))
+        page = c.get("page") if c["opens_at_page"] else None
+        c["pdf_url"] = file_url(c["document_id"], page) if info.get("file_url") else None
         c["doc_type"] = info.get("doc_type")
-        c["source_format"] = info.get(
-            "source_format"
-        )  # only a PDF ("pdf", "pdf+ocr") opens at the cited page
         share = passage_url(c["document_id"], c["passage_id"], quote_text=c["quote"])
         c["copy_text"] = citation_text(c, info.get("doc_type"), base + share)
     # The answerer joins its quotes as '“quote” [n]'; when that holds, show one quote per line with its source.
@@ -519,7 +523,8 @@ def document_page(
         has_file = original_file(settings, document_id, info) is not None
         rows = []
         cited_page = None
-        quote_found = False
+        quote_found = quote_page_known = False
+        opens_at_page = is_pdf_format(info.get("source_format"))
         for p in passages:
             text = p.content or ""
             cited = p.id == passage
@@ -527,6 +532,10 @@ def document_page(
             if cited:
                 cited_page = quote_page(p.meta, span[0]) if span else p.meta.get("page")
                 quote_found = span is not None
+                # The quote's own page is known when the passage keeps its page breaks or has one page.
+                quote_page_known = quote_found and bool(
+                    p.meta.get("page_breaks") or p.meta.get("page") == p.meta.get("page_end")
+                )
             rows.append(
                 {
                     "id": p.id,
@@ -544,8 +553,9 @@ def document_page(
             "passages": rows,
             "cited": passage if any(r["cited"] for r in rows) else None,
             "quote_found": quote_found,
-            "cited_page": cited_page,
-            "file_url": file_url(document_id, cited_page) if has_file else None,
+            "cited_page": cited_page if opens_at_page else None,
+            "quote_page_known": quote_page_known,
+            "file_url": file_url(document_id, cited_page if opens_at_page else None) if has_file else None,
             "back_url": safe_back(terug),
         }
         return render(request, "document.html", ctx)

@@ -103,8 +103,9 @@ class AskService:
             outcome.results,
             outcome.language,
             timings,
-            # What the search said of the request (an unknown filter value) holds for the answer too.
-            list(outcome.notes),
+            # What the search said of the request (an unknown filter value) holds for the answer too; that
+            # nothing matched, the answer says itself.
+            [note for note in outcome.notes if note.code != "no_results"],
         )
 
     def _narrows(self, filters: SearchFilters | None) -> bool:

@@ -81,7 +81,7 @@ def new_job_id() -> str:
     return uuid.uuid4().hex
 
 
-_ABSOLUTE_PATH = re.compile(r"(?<![\w.])(?:/[^\s/;,'\"]+)+/([^\s/;,'\"]+)")
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])(?:/[^\s/;,'\"]+)+/([^\s/;,'\"]+)")
 
 
 def without_paths(reason: str) -> str:

@@ -89,19 +89,32 @@ class Places:
 
 
 _MUNICIPALITY_NAMES = municipality_pattern()
+# A region's name as written: any run of whitespace for a space ("Noordoost\nBrabant"), and a word may follow
+# after a hyphen ("NOB-regio").
 _REGION_NAMES = re.compile(
     r"(?<![\w-])("
-    + "|".join(re.escape(a) for a in sorted(REGION_ALIASES, key=len, reverse=True))
-    + r")(?![\w-])",
+    + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in sorted(REGION_ALIASES, key=len, reverse=True))
+    + r")(?!\w)",
     re.IGNORECASE,
 )
 
 
 def places_named(text: str) -> Places:
-    """The municipalities and regions ``text`` names; a municipality also counts for its region."""
-    municipalities = frozenset(
-        canonical_municipality(name) or name for name in _MUNICIPALITY_NAMES.findall(text)
-    )
-    regions = {canonical_region(name) for name in _REGION_NAMES.findall(text)}
+    """The municipalities and regions ``text`` names; a municipality also counts for its region.
+
+    A municipality is a known name written with its capital (so the bird "duiven" is not Duiven) and not part
+    of a region's name ("Arnhem Achterhoek" names the region, not Arnhem)."""
+    region_spans = [m.span() for m in _REGION_NAMES.finditer(text)]
+    regions = {canonical_region(m.group(1)) for m in _REGION_NAMES.finditer(text)}
+    municipalities = set()
+    for m in _MUNICIPALITY_NAMES.finditer(text):
+        name = m.group(1)
+        if any(start <= m.start() < end for start, end in region_spans):
+            continue
+        if not (name[0].isupper() or name[:2].lower() in ("'s", "’s", "‘s")):
+            continue
+        canonical = canonical_municipality(name)
+        if canonical is not None:
+            municipalities.add(canonical)
     regions |= {region_of(name) for name in municipalities}
-    return Places(municipalities, frozenset(r for r in regions if r))
+    return Places(frozenset(municipalities), frozenset(r for r in regions if r))
