@@ -593,10 +593,9 @@ def documents(as_json: JsonOpt = False) -> None:
         console.print_json(json.dumps(docs))
         return
     for d in docs:
-        console.print(
-            f"{d['date']}  {escape(d['document_id'])}  [{d['doc_type']}] {escape(str(d['municipality'] or d['region']))}"
-            f" — {d['passages']} passages"
-        )
+        kind = escape(f"[{d['doc_type']}]")  # square brackets are console markup
+        place = escape(str(d["municipality"] or d["region"]))
+        console.print(f"{d['date']}  {escape(d['document_id'])}  {kind} {place} — {d['passages']} passages")
 
 
 @app.command()

@@ -188,6 +188,7 @@ def test_kb_search_ask_and_documents_read_through_the_running_service(
 
     listed = runner.invoke(app, ["documents"])
     assert listed.exit_code == 0 and "memo-huisverbod" in listed.output
+    assert "[raadsmemo]" in listed.output  # the document type, not swallowed as console markup
 
     # A former municipality filters on the one it merged into, as ingestion files it.
     brief = tmp_path / "brief-mantelzorg.txt"
