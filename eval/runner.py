@@ -207,6 +207,11 @@ def document_regions(service: Services) -> dict[str, str | None]:
     return {doc_id: s.info.region for doc_id, s in service.catalogue.summaries().items()}
 
 
+def corpus_regions(region_of: dict[str, str | None]) -> list[str]:
+    """The regions of the corpus's documents (``document_regions``), sorted."""
+    return sorted({r for r in region_of.values() if r})
+
+
 def answer_within_regions(
     service: Services, questions: list[GoldQuestion]
 ) -> tuple[list[GoldQuestion], dict[str, Any]]:
@@ -216,7 +221,7 @@ def answer_within_regions(
     region_of = document_regions(service)
     regional: list[GoldQuestion] = []
     answers: dict[str, Any] = {}
-    for region in sorted({r for r in region_of.values() if r}):
+    for region in corpus_regions(region_of):
         filters = SearchFilters(region=[region])
         for q in questions:
             scoped = replace(q, id=f"{q.id}@{region}", answerable=answered_within(q, region, region_of))

@@ -40,7 +40,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from eval.gold import DEFAULT_GOLD, GoldQuestion, answered_within, load_gold, normalise, span_in
-from eval.runner import _fresh_store_settings, document_regions
+from eval.runner import _fresh_store_settings, corpus_regions, document_regions
 from ingest.service import Ingestor, default_sources
 from ingest.store import opened_store
 from kb_api.retrieval.answer_features import QUESTION_FEATURES, UNIT_FEATURES, question_features
@@ -135,7 +135,7 @@ def region_examples(services: Services, questions: list[GoldQuestion]) -> tuple[
     region_of = document_regions(services)
     examples: list[Example] = []
     labels: list[bool] = []
-    for region in sorted({r for r in region_of.values() if r}):
+    for region in corpus_regions(region_of):
         for e in collect(services, questions, region):
             examples.append(e)
             labels.append(answered_within(e.question, region, region_of))

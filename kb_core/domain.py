@@ -124,18 +124,14 @@ class PassageMeta:
         )
 
 
-def page_in_passage(page: int | None, page_breaks: Iterable[int] | None, offset: int) -> int | None:
-    """The page of the character at ``offset`` in a passage that starts on ``page`` and has a new page at each
-    of ``page_breaks`` (offsets in its text). A store ingested before page breaks were kept has none, so its
-    quotes are cited at the passage's first page."""
+def quote_page(meta: Mapping[str, Any], offset: int) -> int | None:
+    """The page of the character at ``offset`` in a passage (its flat metadata): the page it starts on, plus
+    one for each of its ``page_breaks`` (offsets in its text) before ``offset``. A store ingested before page
+    breaks were kept has none, so its quotes are cited at the passage's first page."""
+    page = meta.get("page")
     if page is None:
         return None
-    return page + bisect_left(sorted(page_breaks or ()), offset)
-
-
-def quote_page(meta: Mapping[str, Any], offset: int) -> int | None:
-    """:func:`page_in_passage` for a passage's flat metadata."""
-    return page_in_passage(meta.get("page"), meta.get("page_breaks"), offset)
+    return int(page) + bisect_left(sorted(meta.get("page_breaks") or ()), offset)
 
 
 # The fields of a document that a reference to it ("also in", a citation) shows.

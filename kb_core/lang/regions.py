@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kb_core.lang import load
 
@@ -99,13 +100,16 @@ _REGION_NAMES = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def places_named(text: str) -> Places:
     """The municipalities and regions ``text`` names; a municipality also counts for its region.
 
     A municipality is a known name written with its capital (so the bird "duiven" is not Duiven) and not part
-    of a region's name ("Arnhem Achterhoek" names the region, not Arnhem)."""
-    region_spans = [m.span() for m in _REGION_NAMES.finditer(text)]
-    regions = {canonical_region(m.group(1)) for m in _REGION_NAMES.finditer(text)}
+    of a region's name ("Arnhem Achterhoek" names the region, not Arnhem). Cached: the answer scorer asks it of
+    every candidate unit, and the same units come back question after question."""
+    region_matches = list(_REGION_NAMES.finditer(text))
+    region_spans = [m.span() for m in region_matches]
+    regions = {canonical_region(m.group(1)) for m in region_matches}
     municipalities = set()
     for m in _MUNICIPALITY_NAMES.finditer(text):
         name = m.group(1)
