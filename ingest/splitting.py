@@ -4,9 +4,8 @@ Blocks are the lines of the cleaned text (paragraphs, list items, table rows, he
 always starts a new passage and becomes the ``section`` of what follows; blocks are gathered until the
 passage reaches about ``target_words``; a single block longer than ``max_words`` is cut at sentence
 ends. Passages never overlap and, together, cover the whole document, so reading them in order gives
-the document back. The rows of a table (``|`` cells as DOCX, HTML and Markdown give them, a PDF's rows of
-figures, or a run of lines of words and one figure) stay with each other and the header row above them up to
-``max_words``. Each passage knows its page (and last page), its section, its character offsets in
+the document back. The rows of a ``|`` table (DOCX, HTML, Markdown) stay with the header row above them
+up to ``max_words``. Each passage knows its page (and last page), its section, its character offsets in
 the cleaned document text and whether a page of it was read by OCR (``ocr``); its id is
 ``<document_id>#<position>``, stable across re-ingestion.
 """
@@ -26,8 +25,8 @@ from kb_core.text.lines import (
     MD_HEADING,
     NUMBERED_HEADING,
     PAGE_BREAK,
-    figure_column_rows,
     heading_text,
+    is_pipe_row,
     line_kind,
 )
 from kb_core.text.units import is_table_header
@@ -65,8 +64,6 @@ def iter_blocks(content: str) -> list[Block]:
             start = pos + lead
             blocks.append(Block(start, start + len(text), text, page, line_kind(text)))
         pos += len(raw_line)
-    for index in figure_column_rows([b.text for b in blocks]):
-        blocks[index].kind = "table"
     return blocks
 
 
@@ -208,12 +205,8 @@ def split_document(
             add(block)
             continue
         for piece in _cut_long_block(block, max_words, content):
-            # The rows of a table stay with each other and the header row above them while the passage has room.
-            table_goes_on = (
-                bool(current)
-                and piece.kind == "table"
-                and (current[-1].kind == "table" or is_table_header(current[-1].text))
-            )
+            # The rows of a '|' table stay with the header row above them while the passage has room.
+            table_goes_on = bool(current) and is_pipe_row(piece.text) and is_pipe_row(current[-1].text)
             if (
                 current
                 and not only_headings

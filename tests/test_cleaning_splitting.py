@@ -423,33 +423,6 @@ def test_koersplan_table_row_stays_on_one_line(corpus_split: dict[str, Any]) -> 
     assert sum(row in p["text"].split("\n") for p in passages) == 1
 
 
-def test_koersplan_tables_stay_whole_with_their_header_rows(corpus_split: dict[str, Any]) -> None:
-    # The contribution table (rows of sums) and the table of hours (a municipality and one figure per row)
-    # each sit in one passage with their header, so every row can be quoted with its column names.
-    _, passages = corpus_split["nob-2023-koersplan-via"]
-    for header, last in (
-        (
-            "Gemeente Inwoners % bijdrage 2023 2024 2025 2026",
-            "Totaal € 0,00 € 310.620,00 € 310.620,00 € 621.240,00",
-        ),
-        ("Gemeente Uren personele inzet", "Totaal 183"),
-    ):
-        holding = [p for p in passages if header in p["text"].split("\n")]
-        assert len(holding) == 1
-        lines = holding[0]["text"].split("\n")
-        assert last in lines[lines.index(header) :]
-
-
-def test_rows_of_a_table_are_not_cut_from_their_header_at_the_target_size() -> None:
-    # 56 words of prose and the 4 of the header reach the target: the passage would end right after the header.
-    prose = "De werkgroep berekent elk jaar de inzet van de gemeenten in de regio opnieuw. " * 4
-    rows = "\n".join(f"Gemeente Plaats{i} {10 + i}" for i in range(6))
-    passages = split_document(f"{prose}\nGemeente Uren personele inzet\n{rows}\nTotaal 75", target_words=60)
-    holding = [p for p in passages if "Gemeente Uren personele inzet" in p["text"]]
-    assert len(holding) == 1 and holding[0]["text"].rstrip().endswith("Totaal 75")
-    assert "Gemeente Plaats0 10" in holding[0]["text"]
-
-
 def test_koersplan_chapter_headings_become_sections(corpus_split: dict[str, Any]) -> None:
     _, passages = corpus_split["nob-2023-koersplan-via"]
     sections = {p["section"] for p in passages if p["section"]}

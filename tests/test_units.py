@@ -90,36 +90,6 @@ def test_a_list_item_leads_in_with_the_line_introducing_the_list_and_a_row_with_
     assert lead_in(by_text["De wer"], units) is None
 
 
-def test_a_table_of_words_and_one_figure_is_read_as_rows_under_its_header() -> None:
-    # As pypdf prints a two-column table: each row looks like a short heading on its own ("Gemeente Oss 24").
-    text = (
-        "Op basis van het uitvoeringsplan is het aantal uren berekend.\n"
-        "Gemeente Uren personele inzet\n"
-        "Gemeente Bernheze 18\n"
-        "Gemeente Land van Cuijk 25\n"
-        "Gemeente Oss 24\n"
-        "Totaal 183\n"
-        "8.4 Verrekening van de werkelijke kosten"
-    )
-    units = split_units(text, 0)
-    rows = [u for u in units if u.kind == "table"]
-    assert [u.text for u in rows] == [
-        "Gemeente Bernheze 18",
-        "Gemeente Land van Cuijk 25",
-        "Gemeente Oss 24",
-        "Totaal 183",
-    ]
-    assert all(u.scorable for u in rows)
-    assert {lead_in(u, units).text for u in rows} == {"Gemeente Uren personele inzet"}  # type: ignore[union-attr]
-    assert not next(u for u in units if u.text.startswith("8.4")).scorable
-
-
-def test_two_lines_ending_in_a_figure_are_no_table() -> None:
-    units = split_units("Inleiding 3\nAanleiding 4\nDe werkgroep is in 2023 gestart met de uitvoering.", 0)
-    assert [u.kind for u in units] == ["sentence", "sentence", "sentence"]
-    assert [u.scorable for u in units] == [False, False, True]
-
-
 def test_table_headers_are_words_and_years_not_sums() -> None:
     assert is_table_header("Gemeente Inwoners % bijdrage 2023 2024 2025 2026")
     assert is_table_header("Gemeente Uren per week")

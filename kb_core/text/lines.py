@@ -7,7 +7,6 @@ sentences, list items and table rows from them: one definition serves all three.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 PAGE_BREAK = "\f"
 LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣○■□✓\-–—*]\s*|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+)")
@@ -29,35 +28,6 @@ def is_table_row(line: str) -> bool:
     """A row of figures (amounts, several numbers in a row), or a row of cells between ``|`` (as Markdown
     writes tables, and the DOCX and HTML readers write every table): ``| a | b |`` or ``a | b | c``."""
     return bool(TABLE_ROW.search(line)) or is_pipe_row(line)
-
-
-# A line of a two-column table as a PDF prints it: words, then one figure ("Gemeente Oss 24", "Totaal 183").
-_LABEL_AND_FIGURE = re.compile(r"^(?=[^\d]*[^\W\d_])\S.{0,70}?\s\d[\d.,]*%?$")
-FIGURE_COLUMN_MIN_ROWS = 3
-FIGURE_COLUMN_MAX_WORDS = 8
-
-
-def figure_column_rows(lines: Sequence[str]) -> set[int]:
-    """The lines (indices) that are rows of a table of words and one figure per row: a run of at least three
-    consecutive short lines that each end in a figure. One such line alone is a heading or a caption as
-    often as a row; three in a row are a table, and its rows are quoted and kept together as one."""
-    rows: set[int] = set()
-    run: list[int] = []
-    for index, line in enumerate([*lines, ""]):
-        text = line.strip()
-        if (
-            text
-            and len(text.split()) <= FIGURE_COLUMN_MAX_WORDS
-            and _LABEL_AND_FIGURE.match(text)
-            and not is_list_item(text)
-            and not TABLE_ROW.search(text)
-        ):
-            run.append(index)
-            continue
-        if len(run) >= FIGURE_COLUMN_MIN_ROWS:
-            rows.update(run)
-        run = []
-    return rows
 
 
 def is_pipe_row(line: str) -> bool:

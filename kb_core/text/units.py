@@ -12,7 +12,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from kb_core.text.lines import NUMBERED_HEADING, figure_column_rows, heading_text, is_list_item, is_table_row
+from kb_core.text.lines import NUMBERED_HEADING, heading_text, is_list_item, is_table_row
 
 _ABBREVIATION_END = re.compile(
     r"\b(?:o\.a|t\.b\.v|m\.b\.t|bv|d\.w\.z|i\.s\.m|z\.s\.m|e\.d|nl|ca|incl|excl|tel|nr|blz|art)\.$", re.I
@@ -27,8 +27,7 @@ class Unit:
 
     ``line`` is the line it is on; ``scorable`` is False for labels (headings, captions, letterhead lines) and
     fragments under four words, which are never quoted on their own; a fragment can continue a quote ("Deze
-    bestaat uit:"), a label cannot. ``row``: the line is a row of a table of words and one figure, which only
-    its neighbours show ("Gemeente Oss 24" under "Gemeente Boekel 18").
+    bestaat uit:"), a label cannot.
     """
 
     passage_rank: int
@@ -37,7 +36,6 @@ class Unit:
     text: str
     line: int = 0
     label: bool = False
-    row: bool = False
 
     @property
     def scorable(self) -> bool:
@@ -52,7 +50,7 @@ class Unit:
         """'table' (a row of figures), 'list' (a list item) or 'sentence'."""
         if is_list_item(self.text):
             return "list"
-        return "table" if self.row or is_table_row(self.text) else "sentence"
+        return "table" if is_table_row(self.text) else "sentence"
 
 
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
@@ -109,15 +107,7 @@ def split_units(text: str, rank: int) -> list[Unit]:
     """Sentences, list items and table rows of a passage, with exact offsets and their line numbers."""
     units: list[Unit] = []
     line_start = 0
-    lines = text.split("\n")
-    rows = figure_column_rows(lines)
-    for number, line in enumerate(lines):
-        if number in rows:
-            lead = len(line) - len(line.lstrip())
-            start = line_start + lead
-            units.append(Unit(rank, start, start + len(line.strip()), line.strip(), number, row=True))
-            line_start += len(line) + 1
-            continue
+    for number, line in enumerate(text.split("\n")):
         for s, e in _sentence_spans(line):
             chunk = line[s:e]
             lead = len(chunk) - len(chunk.lstrip())
