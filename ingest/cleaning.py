@@ -59,18 +59,23 @@ def _continues(prev: _Paragraph, line: str, last_raw: str, width: int) -> bool:
     """Whether ``line`` continues the paragraph ``prev`` (``last_raw``: the physical line before ``line``).
 
     It does when it starts in lower case; when ``prev`` ends with ',' or ';' or mid-phrase ("... in",
-    "regio Arnhem -"); and when the layout wrapped the line before it (close to the full width). A
-    salutation ("Geachte raadsleden,") keeps its own line.
+    "regio Arnhem -") or inside a parenthesis; and when the layout wrapped the line before it (close to the full
+    width). A salutation ("Geachte raadsleden,") keeps its own line.
     """
     if prev.length <= _SALUTATION_MAX and _SALUTATION.match(prev.tail):
         return False
-    if prev.tail.endswith((",", ";")) or not _ends_paragraph(last_raw, width):
+    if prev.tail.endswith((",", ";")) or not _ends_paragraph(last_raw, width) or _open_parenthesis(prev.tail):
         return True
     if prev.tail.endswith((".", "!", "?", ":")):
         return False
     if not (line[0].isupper() or line[0].isdigit()):
         return True
     return prev.tail.rsplit(maxsplit=1)[-1] in _OPEN_ENDINGS
+
+
+def _open_parenthesis(tail: str) -> bool:
+    """Whether the text ends inside a parenthesis ("… de jeugdige (mits" / "12+) én …"): the next line finishes it."""
+    return tail.rfind("(") > tail.rfind(")") and not tail.endswith((".", "!", "?", ":"))
 
 
 # A salutation is at most this long (the longest opening word, 60 characters and the comma).

@@ -4,10 +4,11 @@ Blocks are the lines of the cleaned text (paragraphs, list items, table rows, he
 always starts a new passage and becomes the ``section`` of what follows; blocks are gathered until the
 passage reaches about ``target_words``; a single block longer than ``max_words`` is cut at sentence
 ends. Passages never overlap and, together, cover the whole document, so reading them in order gives
-the document back. The rows of a ``|`` table (DOCX, HTML, Markdown) stay with the header row above them
-up to ``max_words``. Each passage knows its page (and last page), its section, its character offsets in
-the cleaned document text and whether a page of it was read by OCR (``ocr``); its id is
-``<document_id>#<position>``, stable across re-ingestion.
+the document back. The rows of a table (``|`` cells as DOCX, HTML and Markdown give them, a PDF's rows of
+figures, or a run of lines of words and one figure) stay with each other and the header row above them up to
+``max_words``, and so do the two halves of a sentence that a page break cut. Each passage knows its page (and
+last page), its section, its character offsets in the cleaned document text and whether a page of it was read
+by OCR (``ocr``); its id is ``<document_id>#<position>``, stable across re-ingestion.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from kb_core.text.lines import (
     MD_HEADING,
     NUMBERED_HEADING,
     PAGE_BREAK,
+    figure_column_rows,
     heading_text,
-    is_pipe_row,
     line_kind,
 )
 from kb_core.text.units import is_table_header
@@ -64,7 +65,28 @@ def iter_blocks(content: str) -> list[Block]:
             start = pos + lead
             blocks.append(Block(start, start + len(text), text, page, line_kind(text)))
         pos += len(raw_line)
-    return blocks
+    for index in figure_column_rows([b.text for b in blocks]):
+        blocks[index].kind = "table"
+    return _join_cut_sentences(blocks, content)
+
+
+def _join_cut_sentences(blocks: list[Block], content: str) -> list[Block]:
+    """One block for a paragraph that a page break cut mid-sentence ("… tijd voor het" / "gezin."): the cleaner
+    joins wrapped lines within a page, not across one, and a passage must not end halfway a sentence."""
+    joined: list[Block] = []
+    for block in blocks:
+        prev = joined[-1] if joined else None
+        if (
+            prev is not None
+            and prev.page < block.page
+            and prev.kind in ("text", "list")
+            and block.kind == "text"
+            and _sentence_goes_on(prev.text, block.text)
+        ):
+            joined[-1] = Block(prev.start, block.end, content[prev.start : block.end], prev.page, prev.kind)
+            continue
+        joined.append(block)
+    return joined
 
 
 def _cut_long_block(block: Block, max_words: int, content: str) -> list[Block]:
@@ -127,6 +149,12 @@ def page_at(breaks: list[int], offset: int) -> int:
     size of the document (counting breaks from the start for each passage was quadratic).
     """
     return bisect_left(breaks, offset) + 1
+
+
+def _sentence_goes_on(text: str, following: str) -> bool:
+    """Whether block ``following`` finishes the sentence ``text`` ends in: no end mark, and it goes on in lower
+    case (the cleaner joins such lines within a page; across a page break they are two blocks)."""
+    return not text.endswith((".", "!", "?", ":", ";")) and following[:1].islower()
 
 
 def _words(blocks: list[Block]) -> int:
@@ -205,18 +233,29 @@ def split_document(
             add(block)
             continue
         for piece in _cut_long_block(block, max_words, content):
-            # The rows of a '|' table stay with the header row above them while the passage has room.
-            table_goes_on = bool(current) and is_pipe_row(piece.text) and is_pipe_row(current[-1].text)
+            # The rows of a table stay with each other and the header row above them while the passage has room.
+            table_goes_on = (
+                bool(current)
+                and piece.kind == "table"
+                and (current[-1].kind == "table" or is_table_header(current[-1].text))
+            )
+            # A list stays with the line that introduces it ("Gecertificeerde instellingen in onze regio:").
+            introduces = bool(current) and current[-1].text.endswith(":") and current[-1].kind != "heading"
+            goes_on = table_goes_on or (piece.kind == "list" and introduces)
             if (
                 current
                 and not only_headings
                 and (
                     current_words + piece.words > max_words
-                    or (not table_goes_on and current_words >= target_words and piece.kind != "list")
-                    or (not table_goes_on and current_words >= target_words * 1.5)
+                    or (not goes_on and current_words >= target_words and piece.kind != "list")
+                    or (not goes_on and current_words >= target_words * 1.5)
                 )
             ):
+                # A list that does not fit takes the line introducing it along into the next passage.
+                carried = current.pop() if piece.kind == "list" and len(current) > 1 and introduces else None
                 flush()
+                if carried is not None:
+                    add(carried)
             if not current:
                 current_section = section
             add(piece)

@@ -423,9 +423,80 @@ def test_koersplan_table_row_stays_on_one_line(corpus_split: dict[str, Any]) -> 
     assert sum(row in p["text"].split("\n") for p in passages) == 1
 
 
+def test_koersplan_tables_stay_whole_with_their_header_rows(corpus_split: dict[str, Any]) -> None:
+    # The contribution table (rows of sums) and the table of hours (a municipality and one figure per row)
+    # each sit in one passage with their header, so every row can be quoted with its column names.
+    _, passages = corpus_split["nob-2023-koersplan-via"]
+    for header, last in (
+        (
+            "Gemeente Inwoners % bijdrage 2023 2024 2025 2026",
+            "Totaal € 0,00 € 310.620,00 € 310.620,00 € 621.240,00",
+        ),
+        ("Gemeente Uren personele inzet", "Totaal 183"),
+    ):
+        holding = [p for p in passages if header in p["text"].split("\n")]
+        assert len(holding) == 1
+        lines = holding[0]["text"].split("\n")
+        assert last in lines[lines.index(header) :]
+
+
+def test_rows_of_a_table_are_not_cut_from_their_header_at_the_target_size() -> None:
+    # 56 words of prose and the 4 of the header reach the target: the passage would end right after the header.
+    prose = "De werkgroep berekent elk jaar de inzet van de gemeenten in de regio opnieuw. " * 4
+    rows = "\n".join(f"Gemeente Plaats{i} {10 + i}" for i in range(6))
+    passages = split_document(f"{prose}\nGemeente Uren personele inzet\n{rows}\nTotaal 75", target_words=60)
+    holding = [p for p in passages if "Gemeente Uren personele inzet" in p["text"]]
+    assert len(holding) == 1 and holding[0]["text"].rstrip().endswith("Totaal 75")
+    assert "Gemeente Plaats0 10" in holding[0]["text"]
+
+
 def test_koersplan_chapter_headings_become_sections(corpus_split: dict[str, Any]) -> None:
     _, passages = corpus_split["nob-2023-koersplan-via"]
     sections = {p["section"] for p in passages if p["section"]}
     assert any(s.startswith("8 Financieel Kader") for s in sections), sorted(sections)
     financial = [p for p in passages if "11.036,00" in p["text"]]
     assert financial and all(re.match(r"8(\.\d+)* ", p["section"] or "") for p in financial)
+
+
+def test_a_line_that_ends_inside_a_parenthesis_goes_on() -> None:
+    page = (
+        "De Jeugdbeschermingstafel (JBT) is een overleg met ouder(s)/verzorger(s), de jeugdige (mits\n"
+        "12+) én betrokken professionals en de RvdK.\n"
+        "Als er spoed geboden is, wordt er direct contact opgenomen."
+    )
+    assert clean_text(page).split("\n") == [
+        "De Jeugdbeschermingstafel (JBT) is een overleg met ouder(s)/verzorger(s), de jeugdige (mits 12+) én "
+        "betrokken professionals en de RvdK.",
+        "Als er spoed geboden is, wordt er direct contact opgenomen.",
+    ]
+
+
+def test_a_sentence_cut_by_a_page_break_stays_in_one_passage() -> None:
+    filler = " ".join(
+        f"Zin {i} over de aanpak van geweld in afhankelijkheidsrelaties in de regio." for i in range(8)
+    )
+    # The passage has reached its target size where the page break cuts the sentence.
+    content = (
+        f"{filler} Een GI gaat aan de slag als de kinderrechter heeft besloten dat een\f"
+        "beschermingsmaatregel nodig is, zodat het kind veilig kan opgroeien en de ouders hulp krijgen bij de "
+        "opvoeding van hun kinderen in de eigen omgeving, samen met het lokale team van de gemeente."
+    )
+    passages = split_document(content, target_words=60, max_words=160)
+    holding = [p for p in passages if "dat een" in p["text"]]
+    assert len(holding) == 1 and "beschermingsmaatregel nodig is," in holding[0]["text"]
+    check_passages(content, passages, 160)
+
+
+def test_a_list_that_does_not_fit_takes_the_line_introducing_it_along() -> None:
+    # 66 words, then a paragraph of 93 that ends introducing a list: the list does not fit the passage (160).
+    before = " ".join(
+        f"Zin {i} over het centrum voor slachtoffers van seksueel geweld hier." for i in range(6)
+    )
+    intro = " ".join(f"Zin {i} over ouders die hun kinderen geen veilig thuis bieden." for i in range(8))
+    content = f"{before}\n{intro} Gecertificeerde instellingen in onze regio:\n" + "\n".join(
+        f"• Instelling {i}: voor gezinnen met complexe problemen in de hele regio" for i in range(4)
+    )
+    passages = split_document(content, target_words=90, max_words=160)
+    check_passages(content, passages, 160)
+    [with_list] = [p for p in passages if "• Instelling 0" in p["text"]]
+    assert "Gecertificeerde instellingen in onze regio:" in with_list["text"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kb_core.text.units import is_table_header, lead_in, split_units
+from kb_core.text.units import is_table_header, lead_in, quotable_units, quote_end, split_units
 
 
 def test_units_keep_numbers_and_initials_together_and_mark_headings_and_captions() -> None:
@@ -90,9 +90,93 @@ def test_a_list_item_leads_in_with_the_line_introducing_the_list_and_a_row_with_
     assert lead_in(by_text["De wer"], units) is None
 
 
+def test_a_table_of_words_and_one_figure_is_read_as_rows_under_its_header() -> None:
+    # As pypdf prints a two-column table: each row looks like a short heading on its own ("Gemeente Oss 24").
+    text = (
+        "Op basis van het uitvoeringsplan is het aantal uren berekend.\n"
+        "Gemeente Uren personele inzet\n"
+        "Gemeente Bernheze 18\n"
+        "Gemeente Land van Cuijk 25\n"
+        "Gemeente Oss 24\n"
+        "Totaal 183\n"
+        "8.4 Verrekening van de werkelijke kosten"
+    )
+    units = split_units(text, 0)
+    rows = [u for u in units if u.kind == "table"]
+    assert [u.text for u in rows] == [
+        "Gemeente Bernheze 18",
+        "Gemeente Land van Cuijk 25",
+        "Gemeente Oss 24",
+        "Totaal 183",
+    ]
+    assert all(u.scorable for u in rows)
+    assert {lead_in(u, units).text for u in rows} == {"Gemeente Uren personele inzet"}  # type: ignore[union-attr]
+    assert not next(u for u in units if u.text.startswith("8.4")).scorable
+
+
+def test_two_lines_ending_in_a_figure_are_no_table() -> None:
+    units = split_units("Inleiding 3\nAanleiding 4\nDe werkgroep is in 2023 gestart met de uitvoering.", 0)
+    assert [u.kind for u in units] == ["sentence", "sentence", "sentence"]
+    assert [u.scorable for u in units] == [False, False, True]
+
+
 def test_table_headers_are_words_and_years_not_sums() -> None:
     assert is_table_header("Gemeente Inwoners % bijdrage 2023 2024 2025 2026")
     assert is_table_header("Gemeente Uren per week")
     assert not is_table_header("Boekel 11030 1,78% € 0,00 € 5.518,00")
     assert not is_table_header("Totaal € 0,00 € 310.620,00")
     assert not is_table_header("De werkgroep heeft drie taken:")
+
+
+def test_a_numbered_item_keeps_its_number_and_a_colon_lead_in_takes_the_list() -> None:
+    text = (
+        "Dit heeft twee documenten opgeleverd:\n"
+        "1. Toekomstbeeld stappenplan en advies ViA\n"
+        "2. Governancestructuur programma ViA\n"
+        "1. Toekomstbeeld stappenplan en advies ViA\n"
+        "Het advies is om de ambitie voor ViA aan te passen."
+    )
+    found = {q.unit.text: q for q in quotable_units(text)}
+    assert "1. Toekomstbeeld stappenplan en advies ViA" in found  # not "1." and a heading
+    # The quote runs over the list and stops where the numbering starts again (a heading over the text of item 1).
+    assert found["Dit heeft twee documenten opgeleverd:"].quote(text) == (
+        "Dit heeft twee documenten opgeleverd:\n1. Toekomstbeeld stappenplan en advies ViA\n"
+        "2. Governancestructuur programma ViA"
+    )
+    units = split_units(text, 0)
+    item = next(u for u in units if u.text == "2. Governancestructuur programma ViA")
+    lead = lead_in(item, units)
+    assert lead is not None and lead.text == "Dit heeft twee documenten opgeleverd:"
+
+
+def test_the_text_under_item_two_does_not_lead_in_item_three() -> None:
+    text = (
+        "2. Lokale teams bieden één vast gezicht.\n"
+        "Dit betekent dat gezinnen in beeld blijven, ook als een traject is afgesloten.\n"
+        "3. Lokale teams hanteren een brede blik en hebben tijd voor het gezin."
+    )
+    units = split_units(text, 0)
+    explained = next(u for u in units if u.text.startswith("Dit betekent"))
+    third = next(u for u in units if u.text.startswith("3."))
+    assert lead_in(third, units) is None
+    # Nor does that sentence run on into item 3: a numbered list needs a ':' to be taken by the line before it.
+    assert quote_end(explained, units) == explained.end
+
+
+def test_a_bullet_written_as_a_heading_is_a_label_and_no_quote_runs_into_it() -> None:
+    text = (
+        "De medewerkers van het Dorpsteam weten wat ze met de signalen moeten doen.\n"
+        "- Stevige lokale teams op ViA\n"
+        "In 2025 is bij alle gemeenten een Zelfscan Stevige Lokale Teams afgenomen.\n"
+        "De aanpak bestaat uit\n"
+        "- preventie\n"
+        "- zorg"
+    )
+    units = split_units(text, 0)
+    heading = next(u for u in units if u.text == "- Stevige lokale teams op ViA")
+    assert heading.label and not heading.scorable
+    before = units[0]
+    assert quote_end(before, units) == before.end
+    # A real list (two bullets in a row) is still a list, and the line before it takes it.
+    intro = next(u for u in units if u.text == "De aanpak bestaat uit")
+    assert text[intro.start : quote_end(intro, units)].endswith("- zorg")

@@ -7,6 +7,7 @@ sentences, list items and table rows from them: one definition serves all three.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 PAGE_BREAK = "\f"
 LIST_MARKER = re.compile(r"^(?:[•·▪●◦‣○■□✓\-–—*]\s*|\(?\d{1,2}[.)]\s+|\(?[a-zA-Z][.)]\s+)")
@@ -24,10 +25,53 @@ def is_list_item(line: str) -> bool:
     return bool(LIST_MARKER.match(line)) and len(line) > 2
 
 
+def list_label(line: str) -> str | None:
+    """The number or letter of a list item ("3" of "3. …", "b" of "b) …"), "" for a bullet, None for no item."""
+    marker = LIST_MARKER.match(line)
+    if marker is None or len(line) <= 2:
+        return None
+    label = marker.group().strip("(). \t")
+    return label if label.isalnum() else ""
+
+
+def opens_list(line: str) -> bool:
+    """A list item that can be a list's first: a bullet, or the number 1 or letter a ("3. …" goes on a list)."""
+    return list_label(line) in {"", "1", "a", "A"}
+
+
 def is_table_row(line: str) -> bool:
     """A row of figures (amounts, several numbers in a row), or a row of cells between ``|`` (as Markdown
     writes tables, and the DOCX and HTML readers write every table): ``| a | b |`` or ``a | b | c``."""
     return bool(TABLE_ROW.search(line)) or is_pipe_row(line)
+
+
+# A line of a two-column table as a PDF prints it: words, then one figure ("Gemeente Oss 24", "Totaal 183").
+_LABEL_AND_FIGURE = re.compile(r"^(?=[^\d]*[^\W\d_])\S.{0,70}?\s\d[\d.,]*%?$")
+FIGURE_COLUMN_MIN_ROWS = 3
+FIGURE_COLUMN_MAX_WORDS = 8
+
+
+def figure_column_rows(lines: Sequence[str]) -> set[int]:
+    """The lines (indices) that are rows of a table of words and one figure per row: a run of at least three
+    consecutive short lines that each end in a figure. One such line alone is a heading or a caption as
+    often as a row; three in a row are a table, and its rows are quoted and kept together as one."""
+    rows: set[int] = set()
+    run: list[int] = []
+    for index, line in enumerate([*lines, ""]):
+        text = line.strip()
+        if (
+            text
+            and len(text.split()) <= FIGURE_COLUMN_MAX_WORDS
+            and _LABEL_AND_FIGURE.match(text)
+            and not is_list_item(text)
+            and not TABLE_ROW.search(text)
+        ):
+            run.append(index)
+            continue
+        if len(run) >= FIGURE_COLUMN_MIN_ROWS:
+            rows.update(run)
+        run = []
+    return rows
 
 
 def is_pipe_row(line: str) -> bool:

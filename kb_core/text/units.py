@@ -2,8 +2,9 @@
 
 A unit is what an answer quotes. Lines come from the cleaner (one paragraph, list item or table row per
 line); a line is cut into sentences after . ! ? followed by a capital, digit or bullet, but not inside
-numbers, after initials or after common abbreviations. A sentence that a page break or a wrapped name cut
-in two is joined again.
+numbers, after initials, after common abbreviations or after a list number ("1. Toekomstbeeld …"). A sentence
+that a page break or a wrapped name cut in two is joined again. A bullet that stands alone over a paragraph
+("- Stevige lokale teams op ViA") is a heading, not a list item.
 """
 
 from __future__ import annotations
@@ -12,7 +13,15 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from kb_core.text.lines import NUMBERED_HEADING, heading_text, is_list_item, is_table_row
+from kb_core.text.lines import (
+    NUMBERED_HEADING,
+    figure_column_rows,
+    heading_text,
+    is_list_item,
+    is_table_row,
+    list_label,
+    opens_list,
+)
 
 _ABBREVIATION_END = re.compile(
     r"\b(?:o\.a|t\.b\.v|m\.b\.t|bv|d\.w\.z|i\.s\.m|z\.s\.m|e\.d|nl|ca|incl|excl|tel|nr|blz|art)\.$", re.I
@@ -27,7 +36,8 @@ class Unit:
 
     ``line`` is the line it is on; ``scorable`` is False for labels (headings, captions, letterhead lines) and
     fragments under four words, which are never quoted on their own; a fragment can continue a quote ("Deze
-    bestaat uit:"), a label cannot.
+    bestaat uit:"), a label cannot. ``row``: the line is a row of a table of words and one figure, which only
+    its neighbours show ("Gemeente Oss 24" under "Gemeente Boekel 18").
     """
 
     passage_rank: int
@@ -36,6 +46,7 @@ class Unit:
     text: str
     line: int = 0
     label: bool = False
+    row: bool = False
 
     @property
     def scorable(self) -> bool:
@@ -50,11 +61,13 @@ class Unit:
         """'table' (a row of figures), 'list' (a list item) or 'sentence'."""
         if is_list_item(self.text):
             return "list"
-        return "table" if is_table_row(self.text) else "sentence"
+        return "table" if self.row or is_table_row(self.text) else "sentence"
 
 
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
 _INITIAL_END = re.compile(r"(?:^|\s)[A-Z]\.$")
+# A list number at the start of a line ("1. Toekomstbeeld …"): the item goes on after it.
+_LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")
 # Figure captions, letterhead lines (phone, fax, e-mail, post box) and footnote source references
 # ("6 Nederlands Jeugdinstituut, 2023; ..."): never an answer on their own.
 _CAPTION = re.compile(
@@ -72,7 +85,7 @@ def _sentence_spans(line: str) -> list[tuple[int, int]]:
     start = 0
     for m in _BOUNDARY.finditer(line):
         piece = line[start : m.start()]
-        if _ABBREVIATION_END.search(piece) or _INITIAL_END.search(piece):
+        if _ABBREVIATION_END.search(piece) or _INITIAL_END.search(piece) or _LIST_NUMBER.match(piece.strip()):
             continue
         spans.append((start, m.start()))
         start = m.end()
@@ -107,7 +120,15 @@ def split_units(text: str, rank: int) -> list[Unit]:
     """Sentences, list items and table rows of a passage, with exact offsets and their line numbers."""
     units: list[Unit] = []
     line_start = 0
-    for number, line in enumerate(text.split("\n")):
+    lines = text.split("\n")
+    rows = figure_column_rows(lines)
+    for number, line in enumerate(lines):
+        if number in rows:
+            lead = len(line) - len(line.lstrip())
+            start = line_start + lead
+            units.append(Unit(rank, start, start + len(line.strip()), line.strip(), number, row=True))
+            line_start += len(line) + 1
+            continue
         for s, e in _sentence_spans(line):
             chunk = line[s:e]
             lead = len(chunk) - len(chunk.lstrip())
@@ -142,7 +163,31 @@ def split_units(text: str, rank: int) -> list[Unit]:
                 continue
             units.append(Unit(rank, start, start + len(stripped), stripped, number, is_label))
         line_start += len(line) + 1
+    return _mark_subheadings(units)
+
+
+def _mark_subheadings(units: list[Unit]) -> list[Unit]:
+    """A list item that stands alone, short and without an end mark, with a sentence on the next line, is a
+    heading written as a bullet ("- Stevige lokale teams op ViA"): a label, so no quote runs on into it."""
+    for i, unit in enumerate(units):
+        before = units[i - 1] if i else None
+        after = units[i + 1] if i + 1 < len(units) else None
+        if (
+            unit.kind == "list"
+            and list_label(unit.text) == ""
+            and len(unit.text.split()) <= _SUBHEADING_MAX_WORDS
+            and not unit.text.endswith((".", ",", ";", ":", "!", "?"))
+            and not (before is not None and before.line == unit.line - 1 and before.kind == "list")
+            and after is not None
+            and after.line == unit.line + 1
+            and after.kind == "sentence"
+            and not after.label
+        ):
+            units[i] = Unit(unit.passage_rank, unit.start, unit.end, unit.text, unit.line, True)
     return units
+
+
+_SUBHEADING_MAX_WORDS = 8
 
 
 def lead_in(unit: Unit, units: list[Unit]) -> Unit | None:
@@ -150,9 +195,18 @@ def lead_in(unit: Unit, units: list[Unit]) -> Unit | None:
     list, for a table row the table's first row when that is a header (words, no sums), else None."""
     before = [u for u in units if u.passage_rank == unit.passage_rank and u.end <= unit.start]
     if unit.kind == "list":
+        first_item = unit
         while before and before[-1].kind == "list":
-            before.pop()
-        return before[-1] if before and before[-1].line < unit.line else None
+            first_item = before.pop()
+        # The line before a list introduces it when it ends in ':' or the list starts there ("1.", a bullet); the
+        # line before item "3." is the text under item 2.
+        if (
+            before
+            and before[-1].line < unit.line
+            and (before[-1].text.endswith(":") or opens_list(first_item.text))
+        ):
+            return before[-1]
+        return None
     if unit.kind == "table":
         run: list[Unit] = []
         while (
@@ -198,7 +252,14 @@ def quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
         if nxt.label:
             break
         is_item = is_list_item(nxt.text)
-        intro = last.text.endswith(":") or (is_item and nxt.line > last.line and not is_list_item(last.text))
+        nxt_label = list_label(nxt.text) or ""
+        # A sentence ending its line takes a list of bullets or letters without a ':' too, not a numbered one (the
+        # text under item 1 is followed by item 2).
+        intro = last.text.endswith(":") or (
+            is_item and nxt.line > last.line and not is_list_item(last.text) and not nxt_label.isdigit()
+        )
+        if in_list and is_item and not _numbering_goes_on(last.text, nxt.text):
+            break
         # A short lead-in right after the unit ("Deze bestaat uit:") carries the quote on into its list.
         lead_in_fragment = (
             not in_list and not nxt.scorable and nxt.text.endswith(":") and nxt.line == last.line
@@ -211,6 +272,15 @@ def quote_end(unit: Unit, units: list[Unit], max_words: int = 90) -> int:
         in_list = in_list or intro
         end, last, words = nxt.end, nxt, words + len(nxt.text.split())
     return end
+
+
+def _numbering_goes_on(item: str, nxt: str) -> bool:
+    """Whether list item ``nxt`` can follow ``item`` in one list: not when its number starts again ("1. A",
+    "2. B", then the heading "1. A" over the text about A)."""
+    a, b = list_label(item), list_label(nxt)
+    if a and b and a.isdigit() and b.isdigit():
+        return int(b) > int(a)
+    return True
 
 
 @dataclass(frozen=True)
