@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 from haystack import Document, component
 
@@ -23,6 +24,8 @@ _SALUTATION = re.compile(r"^(?:Geachte|Beste|Dear)\b[^.!?]{0,60},$")
 # A line ending in one of these words stops mid-phrase, whatever the next line starts with. Words that can end
 # a Dutch clause as a separable particle ("Hoe pakken we het aan", "Wat levert het op") are left out.
 _OPEN_ENDINGS = frozenset("de het een en of in van met te tot als naar the and for to - –".split())
+# Fewer lines than this say nothing about a page's width.
+_MIN_LINES = 5
 _PAGE_NUMBER = re.compile(r"^(?:pagina\s+)?\d{1,3}(?:\s*(?:/|van)\s*\d{1,3})?$", re.IGNORECASE)
 
 
@@ -44,10 +47,20 @@ def starts_block(line: str) -> bool:
 
 
 def _wrap_width(lines: list[str]) -> int:
+    """The width at which the layout wraps the page's lines, in characters.
+
+    Read from the long end of the page's line lengths. On a page that mixes prose with a diagram's short
+    labels, the labels pull that figure down, and a short last line of prose would look wrapped; so the
+    width is at least the median length of the lines the layout demonstrably wrapped (those followed by a
+    line that goes on in lower case), when the page has enough of them.
+    """
     lengths = sorted(len(line) for line in lines if line)
-    if len(lengths) < 5:
+    if len(lengths) < _MIN_LINES:
         return 10_000
-    return lengths[int(len(lengths) * 0.8)]
+    wrapped = sorted(len(line) for line, after in pairwise(lines) if line and after and after[0].islower())
+    return max(
+        lengths[int(len(lengths) * 0.8)], wrapped[len(wrapped) // 2] if len(wrapped) >= _MIN_LINES else 0
+    )
 
 
 def _ends_paragraph(line: str, width: int) -> bool:

@@ -136,6 +136,60 @@ def test_joins_a_short_line_that_stops_mid_phrase_even_before_a_capital() -> Non
     assert lines[2:] == ["Nieuwe alinea", "Volgt hier."]
 
 
+def test_a_page_of_diagram_labels_keeps_the_end_of_its_prose_paragraph() -> None:
+    # A page with a diagram: most of its lines are short labels, so the long end of its line lengths is a
+    # label's length. The lines of prose the layout wrapped (a lower-case line follows them) say how wide the
+    # page really is, so the short last line of the paragraph ends it and the heading below stays its own line.
+    prose = [
+        "De werkgroep komt zes keer per jaar bij elkaar en bespreekt de voortgang van de",
+        "uitvoeringsagenda met de partners in de regio, en waar dat nodig is wordt de",
+        "agenda in overleg met de colleges van de gemeenten aangepast aan wat er speelt in",
+        "de wijken en de kernen. De leden zijn afkomstig uit de drie domeinen en brengen",
+        "hun eigen netwerk in; de voorzitter zorgt dat alle besluiten worden vastgelegd",
+        "en gedeeld met de gemeenten. Daarna volgt de planning voor het komende",
+        "jaar, met de aanpak bijgesteld.",
+        "Contactfunctionarissen",
+        "Elke gemeente heeft een contactfunctionaris.",
+    ]
+    labels = [
+        "Jeugd",
+        "Wmo",
+        "Veiligheid",
+        "Werkgroep ViA",
+        "Stuurgroep",
+        "Regionaal Veilig Thuis",
+        "Gemeente Oss",
+        "Gemeente Boekel",
+        "Schil van partners",
+        "Uitvoeringsagenda",
+        "Colleges",
+        "Adviesraad",
+        "Ervaringsdeskundigen",
+        "Zorgaanbieders",
+        "Politie",
+        "Onderwijs",
+        "Huisartsen",
+        "Jeugdzorg",
+        "Wijkteams",
+        "Raad",
+        "Toezicht",
+        "Gemeente Uden",
+        "Bestuur",
+        "Kernteam",
+        "Netwerk",
+        "Partners Wmo",
+        "Mantelzorg",
+        "Ouderen",
+        "Scholen",
+        "Sport",
+    ]
+    lines = [line for line in clean_text("\n".join(prose + labels)).split("\n") if line]
+    assert lines[0] == " ".join(prose[:7])
+    assert lines[1] == "Contactfunctionarissen"
+    assert lines[2] == prose[8]
+    assert lines[3:] == labels
+
+
 def test_a_salutation_keeps_its_own_line() -> None:
     long_title = "Toekomstbeeld stappenplan Veiligheid in Afhankelijkheidsrelaties 2026-2030 en verder 2"
     body = "In 2023 heeft de gemeenteraad het regionaal Koersplan Veiligheid in Afhankelijkheidsrelaties"
