@@ -9,7 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from qdrant_client import QdrantClient
 
+from ingest.sparse import DutchSparseTextEmbedder
 from kb_api.main import create_app
+from kb_api.retrieval.hybrid_retriever import SparseRetriever
+from kb_api.retrieval.query_analyzer import QueryAnalyzer
 from kb_core.settings import Settings
 
 
@@ -65,6 +68,17 @@ def test_english_question_finds_the_dutch_passage(client: TestClient) -> None:
     assert body["language"] == "en"
     texts = [" ".join(r["text"].split()) for r in body["results"]]
     assert any("geen prioriteit" in t for t in texts)
+
+
+def test_english_words_of_the_corpus_reach_the_dutch_lexical_leg(client: TestClient) -> None:
+    # The lexical leg reads what the query analyzer hands it: for an English question, the question plus the
+    # glossary's Dutch words. Only those words can match the Dutch passage here.
+    services = client.app.state.services  # type: ignore[attr-defined]
+    lexical = QueryAnalyzer().run("Which powers does the safety coordinator have?")["lexical_query"]
+    sparse = DutchSparseTextEmbedder().run(text=lexical)["sparse_embedding"]
+    found = SparseRetriever(store=services.store).run(sparse, top_k=3)["documents"]
+    texts = [" ".join((d.content or "").split()) for d in found]
+    assert any("bevoegdheden" in t and "veiligheidscoördinator" in t for t in texts)
 
 
 def test_exact_figure_from_the_table(client: TestClient) -> None:

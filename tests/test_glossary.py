@@ -22,3 +22,13 @@ def test_a_question_without_glossary_words_is_unchanged() -> None:
         expand_for_lexical("Hoeveel meldingen ontving Veilig Thuis?")
         == "Hoeveel meldingen ontving Veilig Thuis?"
     )
+
+
+def test_the_corpus_vocabulary_has_english_entries() -> None:
+    # Words of the corpus's own vocabulary (not of any gold question), so English questions reach the Dutch
+    # lexical leg for more than the field's headline terms.
+    assert sorted(dutch_terms("Which powers does the safety coordinator have?")) == [
+        "bevoegdheden",
+        "veiligheidscoördinator",
+    ]
+    assert "reclassering" in expand_for_lexical("What does the probation service do?")
