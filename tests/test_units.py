@@ -114,6 +114,23 @@ def test_a_table_of_words_and_one_figure_is_read_as_rows_under_its_header() -> N
     assert not next(u for u in units if u.text.startswith("8.4")).scorable
 
 
+def test_rows_of_words_and_one_figure_stay_a_table_across_blank_lines() -> None:
+    # The splitter does not see blank lines, so the quotes must not either: one table, three rows.
+    units = split_units("Gemeente Uren\nGemeente Oss 24\n\nGemeente Boekel 18\n\nTotaal 42", 0)
+    assert [u.text for u in units if u.kind == "table"] == [
+        "Gemeente Oss 24",
+        "Gemeente Boekel 18",
+        "Totaal 42",
+    ]
+
+
+def test_letterhead_lines_and_marked_headings_ending_in_a_figure_are_no_table() -> None:
+    letterhead = split_units("Gemeente Oss\nPostbus 5\nTelefoon 14 0412\nFax 0412 123456", 0)
+    assert not [u for u in letterhead if u.kind == "table" or u.scorable]
+    headings = split_units("## Begroting 2024\n## Begroting 2025\n## Begroting 2026", 0)
+    assert not [u for u in headings if u.kind == "table"]
+
+
 def test_two_lines_ending_in_a_figure_are_no_table() -> None:
     units = split_units("Inleiding 3\nAanleiding 4\nDe werkgroep is in 2023 gestart met de uitvoering.", 0)
     assert [u.kind for u in units] == ["sentence", "sentence", "sentence"]

@@ -45,6 +45,14 @@ def is_table_row(line: str) -> bool:
     return bool(TABLE_ROW.search(line)) or is_pipe_row(line)
 
 
+# Figure captions, letterhead lines (phone, fax, e-mail, post box) and footnote source references
+# ("6 Nederlands Jeugdinstituut, 2023; ..."): never an answer on their own.
+CAPTION = re.compile(
+    r"^(?:(?:afbeelding|figuur|tabel|grafiek|figure|table|chart)\s+\d+[.:]"
+    r"|(?:fax|telefoon|tel\.|phone|postbus)\s*:?\s*[\d\[(+]|e-mail\s*:?\s*\S+@"
+    r"|\d{1,2}\s+(?-i:[A-Z])[^.;]{2,80},\s*(?:19|20)\d\d\s*;)",
+    re.IGNORECASE,
+)
 # A line of a two-column table as a PDF prints it: words, then one figure ("Gemeente Oss 24", "Totaal 183").
 _LABEL_AND_FIGURE = re.compile(r"^(?=[^\d]*[^\W\d_])\S.{0,70}?\s\d[\d.,]*%?$")
 FIGURE_COLUMN_MIN_ROWS = 3
@@ -53,25 +61,37 @@ FIGURE_COLUMN_MAX_WORDS = 8
 
 def figure_column_rows(lines: Sequence[str]) -> set[int]:
     """The lines (indices) that are rows of a table of words and one figure per row: a run of at least three
-    consecutive short lines that each end in a figure. One such line alone is a heading or a caption as
-    often as a row; three in a row are a table, and its rows are quoted and kept together as one."""
+    short lines that each end in a figure (blank lines between them neither end nor extend the run, as the
+    splitter does not see them). One such line alone is a heading or a caption as often as a row; three in a
+    row are a table, and its rows are quoted and kept together as one. Headings marked as such ("## Begroting
+    2024", "3 Financiën 2024") and letterhead lines ("Postbus 5", "Telefoon 14 0412") are never rows."""
     rows: set[int] = set()
     run: list[int] = []
-    for index, line in enumerate([*lines, ""]):
+    for index, line in enumerate(lines):
         text = line.strip()
-        if (
-            text
-            and len(text.split()) <= FIGURE_COLUMN_MAX_WORDS
-            and _LABEL_AND_FIGURE.match(text)
-            and not is_list_item(text)
-            and not TABLE_ROW.search(text)
-        ):
+        if not text:
+            continue
+        if _is_figure_row(text):
             run.append(index)
             continue
         if len(run) >= FIGURE_COLUMN_MIN_ROWS:
             rows.update(run)
         run = []
+    if len(run) >= FIGURE_COLUMN_MIN_ROWS:
+        rows.update(run)
     return rows
+
+
+def _is_figure_row(text: str) -> bool:
+    return (
+        len(text.split()) <= FIGURE_COLUMN_MAX_WORDS
+        and _LABEL_AND_FIGURE.match(text) is not None
+        and not is_list_item(text)
+        and not TABLE_ROW.search(text)
+        and not MD_HEADING.match(text)
+        and not NUMBERED_HEADING.match(text)
+        and not CAPTION.match(text)
+    )
 
 
 def is_pipe_row(line: str) -> bool:

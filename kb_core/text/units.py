@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from kb_core.text.lines import (
+    CAPTION,
     NUMBERED_HEADING,
     figure_column_rows,
     heading_text,
@@ -68,14 +69,6 @@ _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"'(•\-])")
 _INITIAL_END = re.compile(r"(?:^|\s)[A-Z]\.$")
 # A list number at the start of a line ("1. Toekomstbeeld …"): the item goes on after it.
 _LIST_NUMBER = re.compile(r"^\(?\d{1,2}[.)]$")
-# Figure captions, letterhead lines (phone, fax, e-mail, post box) and footnote source references
-# ("6 Nederlands Jeugdinstituut, 2023; ..."): never an answer on their own.
-_CAPTION = re.compile(
-    r"^(?:(?:afbeelding|figuur|tabel|grafiek|figure|table|chart)\s+\d+[.:]"
-    r"|(?:fax|telefoon|tel\.|phone|postbus)\s*:?\s*[\d\[(+]|e-mail\s*:?\s*\S+@"
-    r"|\d{1,2}\s+(?-i:[A-Z])[^.;]{2,80},\s*(?:19|20)\d\d\s*;)",
-    re.IGNORECASE,
-)
 
 
 def _sentence_spans(line: str) -> list[tuple[int, int]]:
@@ -135,7 +128,7 @@ def split_units(text: str, rank: int) -> list[Unit]:
             stripped = chunk.strip()
             if not stripped:
                 continue
-            is_label = _CAPTION.match(stripped) is not None or (
+            is_label = CAPTION.match(stripped) is not None or (
                 heading_text(stripped) is not None
                 and (NUMBERED_HEADING.match(stripped) is not None or not any(ch.isdigit() for ch in stripped))
             )
@@ -146,7 +139,7 @@ def split_units(text: str, rank: int) -> list[Unit]:
                 and s == 0
                 and prev.line == number - 1
                 # A line that goes on in lower case was not a heading, whatever it looked like on its own.
-                and not (_CAPTION.match(prev.text) or NUMBERED_HEADING.match(prev.text))
+                and not (CAPTION.match(prev.text) or NUMBERED_HEADING.match(prev.text))
                 and not is_label
                 and (
                     stripped[0].islower()
