@@ -1,4 +1,4 @@
-"""``kb eval`` and ``kb train-answerer``: commands the evaluation package adds to the ``kb`` command.
+"""``kb eval``, ``kb compare-runs`` and ``kb train-answerer``: commands the evaluation package adds to the ``kb`` command.
 
 Registered through the ``via_kennisbank.commands`` entry point, so the product never imports ``eval``.
 """
@@ -53,6 +53,36 @@ def register(
             )  # fmt: skip
         if not ok:
             raise typer.Exit(1)
+
+    @app.command("compare-runs")
+    def compare_runs(
+        before: Annotated[
+            Path, typer.Argument(help="Rapport (report.json of de map ervan) van vóór de wijziging")
+        ],
+        after: Annotated[Path, typer.Argument(help="Rapport van ná de wijziging")],
+        split: Annotated[str, typer.Option(help="Welke helft: test of dev")] = "test",
+    ) -> None:
+        """Twee eval-rapporten vergelijken per vraag: verschil met 95 %-interval (paired bootstrap)."""
+        from eval.uncertainty import ReportError, load_outcomes, paired_differences
+
+        if split not in ("dev", "test", "all"):
+            console.print(f"[red]Fout:[/red] onbekende split '{split}' (dev, test of all) / unknown split")
+            raise typer.Exit(2)
+        try:
+            differences = paired_differences(load_outcomes(before, split), load_outcomes(after, split))
+        except ReportError as exc:
+            console.print(f"[red]Fout:[/red] {exc}")
+            raise typer.Exit(2) from None
+        console.print(
+            f"{split}: ná min vóór / after minus before; 95 % paired bootstrap over shared questions"
+        )
+        for d in differences:
+            console.print(
+                f"{d.figure:<16} {d.before:.3f} -> {d.after:.3f}  {d.change:+.3f} "
+                f"[{d.low:+.3f}, {d.high:+.3f}] n={d.n} {d.verdict}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
     @app.command("train-answerer")
     def train_answerer_command(

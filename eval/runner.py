@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from eval.gold import DEFAULT_GOLD, GoldQuestion, answered_within, answers, load_gold, span_in
+from eval.uncertainty import intervals, question_outcomes
 from ingest.service import Ingestor, default_sources
 from ingest.store import iter_passages, opened_store
 from kb_api.services import Services
@@ -192,9 +193,24 @@ def _evaluate(
         runs_by_mode[mode] = runs
     answers = _answer_all(service, questions) if "hybrid" in modes else {}
     regional, within = answer_within_regions(service, questions) if "hybrid" in modes else ([], {})
+    outcomes = (
+        question_outcomes(
+            questions,
+            {qid: ranked.ids for qid, ranked in runs_by_mode["hybrid"].items()},
+            qrels,
+            {q.id: _quotes_bearing(q, answers[q.id][0]) for q in questions},
+        )
+        if answers
+        else {}
+    )
     for split in (*SPLITS, "all"):
         members = [q for q in questions if split == "all" or q.split == split]
         result["splits"][split] = _split_result(members, qrels, runs_by_mode, answers)
+        if outcomes:
+            # Each question's outcome, so that two reports can be compared question by question (kb compare-runs).
+            split_outcomes = {q.id: outcomes[q.id] for q in members}
+            result["splits"][split]["outcomes"] = split_outcomes
+            result["splits"][split]["intervals"] = intervals(split_outcomes)
         if within:
             result["splits"][split]["answers_within_region"] = _answer_figures(
                 [q for q in regional if split == "all" or q.split == split], within
@@ -291,6 +307,13 @@ def _bears_answer(q: GoldQuestion, citation: dict[str, Any]) -> bool:
     )
 
 
+def _quotes_bearing(q: GoldQuestion, outcome: Any) -> tuple[bool, list[bool]]:
+    """Whether ``/ask`` answered ``q``, and which of its quotes bear a gold span (none when it refused)."""
+    if not outcome.answerable:
+        return False, []
+    return True, [_bears_answer(q, c) for c in outcome.citations]
+
+
 def _answer_entry(q: GoldQuestion, answer: str) -> dict[str, str]:
     """A question and the start of its answer, for the report's lists of wrong answers."""
     return {"id": q.id, "question": q.question, "answer": answer[:300]}
@@ -331,7 +354,7 @@ def _answer_figures(questions: list[GoldQuestion], answers: dict[str, Any]) -> d
             if outcome.answerable:
                 answered_unanswerable.append(_answer_entry(q, outcome.answer))
             continue
-        bearing = [_bears_answer(q, c) for c in outcome.citations] if outcome.answerable else []
+        _, bearing = _quotes_bearing(q, outcome)
         ok = any(bearing)
         for key in ("all", f"lang={q.lang}", f"kind={q.kind}"):
             correct[key].append(1 if ok else 0)
@@ -442,6 +465,8 @@ def print_report(result: dict[str, Any], console: Console) -> None:
         f"{splits[sp]['answers']['latency_ms']['p50']:.0f} / {splits[sp]['answers']['latency_ms']['p95']:.0f}"
         for sp in SPLITS])  # fmt: skip
     console.print(answers)
+    if splits["test"].get("intervals"):
+        print_intervals(splits, console)
     test = splits["test"]
     if test.get("misses"):
         console.print(
@@ -461,6 +486,21 @@ def print_report(result: dict[str, Any], console: Console) -> None:
         console.print(
             f"[yellow]Gold spans found in no passage: {result['questions_without_answer_passage']}[/yellow]"
         )
+
+
+def print_intervals(splits: dict[str, Any], console: Console) -> None:
+    """The headline figures of each split with their 95 % bootstrap intervals over questions."""
+    table = Table(title="95 % intervals (bootstrap over questions; eval/uncertainty.py)")
+    table.add_column("figure")
+    for split in SPLITS:
+        table.add_column(split, justify="right")
+    for figure in splits["test"]["intervals"]:
+        cells = []
+        for split in SPLITS:
+            i = splits[split].get("intervals", {}).get(figure)
+            cells.append(f"{i['value']:.3f} [{i['low']:.3f}, {i['high']:.3f}] n={i['n']}" if i else "-")
+        table.add_row(figure, *cells)
+    console.print(table)
 
 
 def _fmt(value: float | None) -> str:

@@ -57,6 +57,16 @@ def test_report_has_the_metrics_per_mode_language_and_kind(evaluated: tuple[dict
     assert 0.0 <= answers["first_quote_accuracy"] <= answers["accuracy"]["all"]
     assert answers["answered_unanswerable"] == []
     assert report["ingestion"]["documents"] == 7 and not report["ingestion"]["failed"]
+    # every question's outcome is kept, and the intervals are of the same figures the report gives
+    assert set(whole["outcomes"]) == set(SUBSET)
+    intervals = whole["intervals"]
+    assert intervals["answer accuracy"]["value"] == pytest.approx(answers["accuracy"]["all"], abs=1e-4)
+    assert intervals["first quote"]["value"] == pytest.approx(answers["first_quote_accuracy"], abs=1e-4)
+    assert intervals["abstention"]["value"] == pytest.approx(answers["abstention_accuracy"], abs=1e-4)
+    assert intervals["MRR@10"]["value"] == pytest.approx(hybrid["all"]["mrr@10"], abs=1e-4)
+    assert intervals["R@5"]["value"] == pytest.approx(hybrid["all"]["hit_rate@5"], abs=1e-4)
+    for figure in intervals.values():
+        assert figure["low"] <= figure["value"] <= figure["high"]
     trec = (out / "run.hybrid.trec").read_text().splitlines()
     _qid, q0, pid, rank, _score, tag = trec[0].split()
     assert q0 == "Q0" and rank == "1" and tag == "via-hybrid" and "#" in pid
