@@ -60,7 +60,7 @@ def register(
             Path, typer.Argument(help="Rapport (report.json of de map ervan) van vóór de wijziging")
         ],
         after: Annotated[Path, typer.Argument(help="Rapport van ná de wijziging")],
-        split: Annotated[str, typer.Option(help="Welke helft: test of dev")] = "test",
+        split: Annotated[str, typer.Option(help="Welke helft: test, dev of all")] = "test",
     ) -> None:
         """Twee eval-rapporten vergelijken per vraag: verschil met 95 %-interval (paired bootstrap)."""
         from eval.uncertainty import ReportError, load_outcomes, paired_differences
@@ -79,7 +79,7 @@ def register(
         for d in differences:
             console.print(
                 f"{d.figure:<16} {d.before:.3f} -> {d.after:.3f}  {d.change:+.3f} "
-                f"[{d.low:+.3f}, {d.high:+.3f}] n={d.n} {d.verdict}",
+                f"[{d.low:+.4f}, {d.high:+.4f}] n={d.n} {d.verdict}",
                 highlight=False,
                 soft_wrap=True,
             )

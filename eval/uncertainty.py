@@ -46,6 +46,20 @@ FIGURES: dict[str, tuple[Callable[[Outcome], bool], Callable[[Outcome], float]]]
 }
 
 
+# Figures where a fall is the improvement.
+LOWER_IS_BETTER = frozenset({"false abstention"})
+
+# What each stored outcome must hold, and of which types (``rr`` may be None: no answer-bearing passage).
+_OUTCOME_FIELDS: dict[str, tuple[type, ...]] = {
+    "lang": (str,),
+    "answerable": (bool,),
+    "rr": (int, float, type(None)),
+    "answered": (bool,),
+    "correct": (int,),
+    "first": (int,),
+}
+
+
 def question_outcomes(
     questions: Sequence[Any], ranked_ids: Mapping[str, list[str]], relevant: Mapping[str, Mapping[str, int]],
     answered: Mapping[str, tuple[bool, list[bool]]],
@@ -142,11 +156,13 @@ class Difference:
 
     @property
     def verdict(self) -> str:
-        """Whether the interval lies above zero, below it, or holds it."""
+        """Whether the interval lies on the good side of zero, on the bad side, or holds it (for false
+        abstention lower is better)."""
+        up, down = ("better", "worse") if self.figure not in LOWER_IS_BETTER else ("worse", "better")
         if self.low > 0:
-            return "better"
+            return up
         if self.high < 0:
-            return "worse"
+            return down
         return "within noise"
 
 
@@ -185,10 +201,24 @@ def load_outcomes(path: Path, split: str) -> dict[str, dict[str, Any]]:
         raise ReportError(f"rapport niet gevonden / report not found: {file}") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ReportError(f"geen leesbaar rapport / not a readable report: {file} ({exc})") from None
-    outcomes = report.get("splits", {}).get(split, {}).get("outcomes") if isinstance(report, dict) else None
-    if not isinstance(outcomes, dict) or not outcomes:
+    node: Any = report
+    for key in ("splits", split, "outcomes"):
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or not node:
         raise ReportError(
-            f"{file} bevat geen uitkomsten per vraag voor '{split}' (rapport van vóór deze versie van kb eval?) / "
-            f"holds no per-question outcomes for '{split}' (written by an older kb eval?)"
+            f"{file} bevat geen uitkomsten per vraag voor '{split}' (rapport van een oudere kb eval, of zonder "
+            f"--modes hybrid?) / holds no per-question outcomes for '{split}' (an older kb eval, or run without "
+            "the hybrid mode?)"
         )
-    return outcomes
+    for qid, outcome in node.items():
+        bad = (
+            [name for name, types in _OUTCOME_FIELDS.items() if not isinstance(outcome.get(name), types)]
+            if isinstance(outcome, dict)
+            else list(_OUTCOME_FIELDS)
+        )
+        if bad:
+            raise ReportError(
+                f"{file}: uitkomst van {qid} mist of heeft een verkeerd type voor / outcome of {qid} lacks or "
+                f"mistypes: {', '.join(bad)}"
+            )
+    return node

@@ -63,7 +63,12 @@ def test_report_has_the_metrics_per_mode_language_and_kind(evaluated: tuple[dict
     assert intervals["answer accuracy"]["value"] == pytest.approx(answers["accuracy"]["all"], abs=1e-4)
     assert intervals["first quote"]["value"] == pytest.approx(answers["first_quote_accuracy"], abs=1e-4)
     assert intervals["abstention"]["value"] == pytest.approx(answers["abstention_accuracy"], abs=1e-4)
+    assert intervals["false abstention"]["value"] == pytest.approx(answers["false_abstention_rate"], abs=1e-4)
     assert intervals["MRR@10"]["value"] == pytest.approx(hybrid["all"]["mrr@10"], abs=1e-4)
+    for lang in ("nl", "en"):
+        assert intervals[f"MRR@10 {lang}"]["value"] == pytest.approx(
+            hybrid[f"lang={lang}"]["mrr@10"], abs=1e-4
+        )
     assert intervals["R@5"]["value"] == pytest.approx(hybrid["all"]["hit_rate@5"], abs=1e-4)
     for figure in intervals.values():
         assert figure["low"] <= figure["value"] <= figure["high"]
