@@ -98,6 +98,13 @@ def _resampled_means(columns: np.ndarray, resamples: int, seed: int) -> np.ndarr
     return np.asarray(columns[draws].mean(axis=1))
 
 
+def _bounds(samples: np.ndarray) -> tuple[float, float]:
+    """The percentile interval at ``LEVEL`` of bootstrap ``samples``."""
+    tail = (1 - LEVEL) / 2 * 100
+    low, high = np.percentile(samples, [tail, 100 - tail])
+    return float(low), float(high)
+
+
 @dataclass(frozen=True)
 class Interval:
     """A figure, its 95 % bootstrap interval and the number of questions it is a mean over."""
@@ -122,10 +129,8 @@ def interval(values: Sequence[float], resamples: int = RESAMPLES, seed: int = SE
     if not len(values):
         raise ValueError("an interval needs at least one question")
     column = np.asarray(values, dtype=float)[:, None]
-    means = _resampled_means(column, resamples, seed)[:, 0]
-    tail = (1 - LEVEL) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return Interval(float(column.mean()), float(low), float(high), len(values))
+    low, high = _bounds(_resampled_means(column, resamples, seed)[:, 0])
+    return Interval(float(column.mean()), low, high, len(values))
 
 
 def intervals(outcomes: Mapping[str, Outcome]) -> dict[str, dict[str, float | int]]:
@@ -179,12 +184,9 @@ def paired_differences(
             continue
         columns = np.asarray([[a[q], b[q]] for q in shared], dtype=float)
         means = _resampled_means(columns, resamples, seed)
-        diffs = means[:, 1] - means[:, 0]
-        tail = (1 - LEVEL) / 2 * 100
-        low, high = np.percentile(diffs, [tail, 100 - tail])
-        out.append(
-            Difference(figure, float(columns[:, 0].mean()), float(columns[:, 1].mean()), float(low), float(high), len(shared))
-        )  # fmt: skip
+        low, high = _bounds(means[:, 1] - means[:, 0])
+        before_mean, after_mean = columns.mean(axis=0)
+        out.append(Difference(figure, float(before_mean), float(after_mean), low, high, len(shared)))
     return out
 
 
