@@ -243,7 +243,7 @@ def cross_validated(
 def _question_rows(examples: list[Example], unit_probs: list[np.ndarray]) -> np.ndarray:
     return np.stack(
         [
-            question_features(e.scored.question, p, e.scored.features)
+            question_features(e.scored.question, p, e.scored.features, e.scored.drops)
             for e, p in zip(examples, unit_probs, strict=True)
         ]
     )

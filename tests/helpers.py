@@ -130,11 +130,13 @@ def ask_passages(
     passages: list[str],
     *,
     common_words: frozenset[str] | None = None,
+    model_path: Path | None = None,
     **options: Any,
 ) -> dict[str, Any]:
     """The answerer's result for ``question`` over ``passages`` (ranked in the given order: fused scores and
-    passage similarities as the retriever would give them); ``options`` go to :meth:`ExtractiveAnswerer.run`."""
-    answerer = ExtractiveAnswerer(embedder=embedder)
+    passage similarities as the retriever would give them); ``model_path``: another scorer than the shipped one;
+    ``options`` go to :meth:`ExtractiveAnswerer.run`."""
+    answerer = ExtractiveAnswerer(embedder=embedder, model_path=model_path)
     query_embedding = embedder.run(text=question)["embedding"]
     vectors = answerer.embed(passages) if passages else None
     documents = [

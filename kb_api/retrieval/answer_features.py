@@ -6,8 +6,10 @@ row. Its features are general, measurable properties — how similar it is to th
 the question's content it covers (IDF-weighted Dutch stems, glossary for English), where its passage
 ranked, whether it holds the kind of answer asked for (an amount, a date, a person …), whether the names
 and years of the question occur in it and in its document, whether it names only other municipalities or
-regions than the question, its length and kind. None names a word of any
-particular question; the weights come from ``kb train-answerer`` on the gold set's ``dev`` half.
+regions than the question, its length and kind. The decision whether any candidate answers also reads how
+the e5 similarity of the best candidates falls when one word of the question is left out (:func:`term_drops`).
+None names a word of any particular question; the weights come from ``kb train-answerer`` on the gold set's
+``dev`` half.
 """
 
 from __future__ import annotations
@@ -81,6 +83,10 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "uncovered_everywhere",
     "asks_kind",
     "english",
+    "best_term_drop_min",
+    "best_term_drop_mean",
+    "max_term_drop_min",
+    "max_term_drop_mean",
 )
 
 
@@ -341,16 +347,45 @@ def _neighbours(
     ]
 
 
-def question_features(question: Question, probabilities: np.ndarray, features: np.ndarray) -> np.ndarray:
-    """One row of ``QUESTION_FEATURES``: how good the best candidates are, and what the question asks."""
+def leave_one_out(question: str) -> list[str]:
+    """The question once without each of its content words (all words of the same stem left out together),
+    for :func:`term_drops`; a content word whose removal leaves nothing gives no variant."""
+    words = question.split()
+    variants = []
+    for term in dict.fromkeys(terms(question)):
+        kept = [w for w in words if term not in {stem(t) for t in tokenize(w)}]
+        if kept and len(kept) < len(words):
+            variants.append(" ".join(kept))
+    return variants
+
+
+def term_drops(sims: np.ndarray, unit_vectors: np.ndarray, variant_vectors: np.ndarray) -> np.ndarray:
+    """Per candidate, the least and the mean fall of its e5 similarity to the question when one content word of
+    the question is left out (``variant_vectors``: the embeddings of :func:`leave_one_out`'s variants;
+    ``sims``: of the whole question). A unit that answers is close to the question because of what it asks:
+    leaving out any of its words makes it less similar. A unit on the right subject that lacks the fact asked
+    for is as close, or closer, without the word that names the fact. Zeros when there is no variant."""
+    if len(variant_vectors) == 0 or len(sims) == 0:
+        return np.zeros((len(sims), 2), dtype=np.float32)
+    drops = sims[None, :] - variant_vectors @ unit_vectors.T
+    return np.stack([drops.min(axis=0), drops.mean(axis=0)], axis=1).astype(np.float32)
+
+
+def question_features(
+    question: Question, probabilities: np.ndarray, features: np.ndarray, drops: np.ndarray | None = None
+) -> np.ndarray:
+    """One row of ``QUESTION_FEATURES``: how good the best candidates are, and what the question asks.
+    ``drops``: the candidates' :func:`term_drops` (zeros when absent)."""
     column = {name: i for i, name in enumerate(UNIT_FEATURES)}
+    drops = drops if drops is not None else np.zeros((len(probabilities), 2), dtype=np.float32)
     english = 1.0 if question.language == "en" else 0.0
     missing = 1.0 if question.missing_entities else 0.0
     asks = 1.0 if question.kinds & CHECKABLE_KINDS else 0.0
     unknown = question.unknown_terms
     if len(probabilities) == 0:
         return np.asarray(
-            [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, missing, unknown, 1, 1, asks, english], dtype=np.float32
+            [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, missing, unknown, 1, 1, asks, english, 0, 0, 0, 0],
+            dtype=np.float32,
         )
     order = np.argsort(-probabilities)
     best = features[order[0]]
@@ -375,6 +410,10 @@ def question_features(question: Question, probabilities: np.ndarray, features: n
             1.0 - float(features[:, column["coverage_context"]].max()),
             asks,
             english,
+            float(drops[order[0], 0]),
+            float(drops[order[0], 1]),
+            float(drops[:, 0].max()),
+            float(drops[:, 1].max()),
         ],
         dtype=np.float32,
     )

@@ -25,7 +25,9 @@ from kb_api.retrieval.answer_features import (
     analyse_question,
     candidates_of,
     entity_forms,
+    leave_one_out,
     question_features,
+    term_drops,
     unit_features,
 )
 from kb_api.retrieval.answer_kinds import CHECKABLE_KINDS
@@ -77,6 +79,8 @@ class Scored:
     probabilities: np.ndarray
     # The passages read, in the fused order the candidates' ranks refer to.
     passages: list[Document] = field(default_factory=list)
+    # Per candidate, how its similarity falls when a word of the question is left out (``term_drops``).
+    drops: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.float32))
 
     def answerable_probability(
         self, model: AnswerModel, keep: list[int] | None = None, *, narrowed: bool = False
@@ -84,7 +88,7 @@ class Scored:
         """P(the best of these candidates, or of the ``keep`` ones, answers the question); ``narrowed``:
         the candidates are those of part of the corpus (:meth:`AnswerModel.decision`)."""
         idx = np.arange(len(self.candidates)) if keep is None else np.asarray(keep, dtype=int)
-        row = question_features(self.question, self.probabilities[idx], self.features[idx])
+        row = question_features(self.question, self.probabilities[idx], self.features[idx], self.drops[idx])
         decider, _ = model.decision(narrowed)
         return float(decider.probability(row[None, :])[0])
 
@@ -147,10 +151,12 @@ class ExtractiveAnswerer:
             rows[i] = embedded[j]
         return np.stack([np.asarray(r, dtype=np.float32) for r in rows])
 
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit embeddings ("passage: " prompt), cached: the same passages come back for related questions."""
+    def embed(self, texts: list[str], prompt: str = "passage: ") -> np.ndarray:
+        """Embeddings with the e5 ``prompt`` ("passage: " for units, "query: " for questions), cached: the same
+        passages come back for related questions."""
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
+        texts = [prompt + t for t in texts]
         # Read into a local dict first: another request thread may clear the shared cache meanwhile.
         found = {t: v for t in dict.fromkeys(texts) if (v := self._cache.get(t)) is not None}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
@@ -159,9 +165,7 @@ class ExtractiveAnswerer:
             if backend is None:
                 self.embedder.warm_up()
                 backend = self.embedder.embedding_backend
-            vectors = backend.embed(
-                ["passage: " + t for t in missing], batch_size=32, normalize_embeddings=True
-            )
+            vectors = backend.embed(missing, batch_size=32, normalize_embeddings=True)
             fresh = dict(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
             found.update(fresh)
             if len(self._cache) + len(missing) > self.cache_size:
@@ -193,7 +197,8 @@ class ExtractiveAnswerer:
         q = np.asarray(query_embedding, dtype=np.float32)
         texts = [unit_texts(c.passage.content or "", c.quotable) for c in candidates]
         keys = [c.unit_id for c in candidates]
-        sims = self.vectors(keys, [quote for quote, _ in texts]) @ q
+        unit_vectors = self.vectors(keys, [quote for quote, _ in texts])
+        sims = unit_vectors @ q
         context_sims = sims.copy()
         with_lead = [i for i, (_, lead) in enumerate(texts) if lead]
         if with_lead:
@@ -203,7 +208,10 @@ class ExtractiveAnswerer:
             common_words if common_words is not None else lower_case_words(d.content or "" for d in documents)
         )
         features = unit_features(question, candidates, sims, context_sims, words)
-        return Scored(question, candidates, features, np.zeros(len(candidates)), read)
+        variants = leave_one_out(" ".join(query.split()))
+        variant_vectors = self.embed(variants, "query: ") if variants else np.zeros((0, len(q)), np.float32)
+        drops = term_drops(sims, unit_vectors, variant_vectors)
+        return Scored(question, candidates, features, np.zeros(len(candidates)), read, drops)
 
     def score(
         self, query: str, documents: list[Document], query_embedding: list[float], **kwargs: Any
