@@ -110,6 +110,7 @@ def collect(services: Services, questions: list[GoldQuestion], region: str | Non
                 common_words=services.catalogue.common_words(),
                 known_terms=services.catalogue.corpus_terms(),
             )
+        ask.answerer.add_drops(scored)
         labels = np.asarray(
             [
                 candidate_label(
@@ -241,12 +242,12 @@ def cross_validated(
 
 
 def _question_rows(examples: list[Example], unit_probs: list[np.ndarray]) -> np.ndarray:
-    return np.stack(
-        [
-            question_features(e.scored.question, p, e.scored.features, e.scored.drops)
-            for e, p in zip(examples, unit_probs, strict=True)
-        ]
-    )
+    rows = []
+    for e, p in zip(examples, unit_probs, strict=True):
+        if e.scored.drops is None:
+            raise ValueError(f"{e.question.id}: its term drops are not worked out (collect adds them)")
+        rows.append(question_features(e.scored.question, p, e.scored.features, e.scored.drops))
+    return np.stack(rows)
 
 
 # The product's policy for the threshold: refuse at most this share of answerable dev questions. With the

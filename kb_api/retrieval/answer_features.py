@@ -348,15 +348,18 @@ def _neighbours(
 
 
 def leave_one_out(question: str) -> list[str]:
-    """The question once without each of its content words (all words of the same stem left out together),
-    for :func:`term_drops`; a content word whose removal leaves nothing gives no variant."""
+    """The question once without each of its content words, for :func:`term_drops`: every word that holds the
+    stem leaves, with the punctuation on it ("… bij Veilig"). A word of two stems (a hyphenated name) leaves once
+    per stem, so it counts twice in the mean drop: leaving it out once, and keeping the punctuation, measured no
+    better on dev (eval/README.md, eighteenth session). A question that no word can leave (one content word, or
+    none) is compared with the empty question, so that every question is compared with something."""
     words = question.split()
     variants = []
     for term in dict.fromkeys(terms(question)):
         kept = [w for w in words if term not in {stem(t) for t in tokenize(w)}]
-        if kept and len(kept) < len(words):
+        if kept:
             variants.append(" ".join(kept))
-    return variants
+    return variants or [""]
 
 
 def term_drops(sims: np.ndarray, unit_vectors: np.ndarray, variant_vectors: np.ndarray) -> np.ndarray:
@@ -365,19 +368,18 @@ def term_drops(sims: np.ndarray, unit_vectors: np.ndarray, variant_vectors: np.n
     ``sims``: of the whole question). A unit that answers is close to the question because of what it asks:
     leaving out any of its words makes it less similar. A unit on the right subject that lacks the fact asked
     for is as close, or closer, without the word that names the fact. Zeros when there is no variant."""
-    if len(variant_vectors) == 0 or len(sims) == 0:
+    if len(variant_vectors) == 0 or len(sims) == 0:  # no candidate (a variant there always is)
         return np.zeros((len(sims), 2), dtype=np.float32)
     drops = sims[None, :] - variant_vectors @ unit_vectors.T
     return np.stack([drops.min(axis=0), drops.mean(axis=0)], axis=1).astype(np.float32)
 
 
 def question_features(
-    question: Question, probabilities: np.ndarray, features: np.ndarray, drops: np.ndarray | None = None
+    question: Question, probabilities: np.ndarray, features: np.ndarray, drops: np.ndarray
 ) -> np.ndarray:
     """One row of ``QUESTION_FEATURES``: how good the best candidates are, and what the question asks.
-    ``drops``: the candidates' :func:`term_drops` (zeros when absent)."""
+    ``drops``: the candidates' :func:`term_drops`."""
     column = {name: i for i, name in enumerate(UNIT_FEATURES)}
-    drops = drops if drops is not None else np.zeros((len(probabilities), 2), dtype=np.float32)
     english = 1.0 if question.language == "en" else 0.0
     missing = 1.0 if question.missing_entities else 0.0
     asks = 1.0 if question.kinds & CHECKABLE_KINDS else 0.0

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from haystack import Document, component
 
+from ingest.embedder import PASSAGE_PREFIX, QUERY_PREFIX
 from kb_api.retrieval.answer_features import (
     UNIT_FEATURES,
     Candidate,
@@ -79,14 +80,20 @@ class Scored:
     probabilities: np.ndarray
     # The passages read, in the fused order the candidates' ranks refer to.
     passages: list[Document] = field(default_factory=list)
-    # Per candidate, how its similarity falls when a word of the question is left out (``term_drops``).
-    drops: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.float32))
+    # The candidates' unit vectors and e5 similarities to the question, for their term drops.
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    sims: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # Per candidate, how its similarity falls when a word of the question is left out (``term_drops``): worked
+    # out by ``ExtractiveAnswerer.add_drops`` when a decision is needed (search re-ranks without them).
+    drops: np.ndarray | None = None
 
     def answerable_probability(
         self, model: AnswerModel, keep: list[int] | None = None, *, narrowed: bool = False
     ) -> float:
         """P(the best of these candidates, or of the ``keep`` ones, answers the question); ``narrowed``:
         the candidates are those of part of the corpus (:meth:`AnswerModel.decision`)."""
+        if self.drops is None:
+            raise ValueError("the term drops are not worked out: ExtractiveAnswerer.add_drops first")
         idx = np.arange(len(self.candidates)) if keep is None else np.asarray(keep, dtype=int)
         row = question_features(self.question, self.probabilities[idx], self.features[idx], self.drops[idx])
         decider, _ = model.decision(narrowed)
@@ -151,7 +158,7 @@ class ExtractiveAnswerer:
             rows[i] = embedded[j]
         return np.stack([np.asarray(r, dtype=np.float32) for r in rows])
 
-    def embed(self, texts: list[str], prompt: str = "passage: ") -> np.ndarray:
+    def embed(self, texts: list[str], prompt: str = PASSAGE_PREFIX) -> np.ndarray:
         """Embeddings with the e5 ``prompt`` ("passage: " for units, "query: " for questions), cached: the same
         passages come back for related questions."""
         if not texts:
@@ -208,10 +215,18 @@ class ExtractiveAnswerer:
             common_words if common_words is not None else lower_case_words(d.content or "" for d in documents)
         )
         features = unit_features(question, candidates, sims, context_sims, words)
-        variants = leave_one_out(" ".join(query.split()))
-        variant_vectors = self.embed(variants, "query: ") if variants else np.zeros((0, len(q)), np.float32)
-        drops = term_drops(sims, unit_vectors, variant_vectors)
-        return Scored(question, candidates, features, np.zeros(len(candidates)), read, drops)
+        return Scored(question, candidates, features, np.zeros(len(candidates)), read, unit_vectors, sims)
+
+    def add_drops(self, scored: Scored) -> Scored:
+        """Work out ``scored.drops`` (once): the question embedded without each of its content words, and how
+        each candidate's similarity falls (``term_drops``). The answer decision reads them; re-ranking does not,
+        so a search does not pay for them."""
+        if scored.drops is None and not scored.candidates:
+            scored.drops = np.zeros((0, 2), dtype=np.float32)
+        elif scored.drops is None:
+            variants = leave_one_out(" ".join(scored.question.text.split()))
+            scored.drops = term_drops(scored.sims, scored.vectors, self.embed(variants, QUERY_PREFIX))
+        return scored
 
     def score(
         self, query: str, documents: list[Document], query_embedding: list[float], **kwargs: Any
@@ -268,6 +283,7 @@ class ExtractiveAnswerer:
                 common_words=common_words,
                 known_terms=known_terms,
             )
+        self.add_drops(scored)
         model = self.model
         groups: list[tuple[str | None, list[int]]] = [(None, list(range(len(scored.candidates))))]
         if regions:
