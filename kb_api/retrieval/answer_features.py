@@ -367,8 +367,9 @@ def term_drops(sims: np.ndarray, unit_vectors: np.ndarray, variant_vectors: np.n
     the question is left out (``variant_vectors``: the embeddings of :func:`leave_one_out`'s variants;
     ``sims``: of the whole question). A unit that answers is close to the question because of what it asks:
     leaving out any of its words makes it less similar. A unit on the right subject that lacks the fact asked
-    for is as close, or closer, without the word that names the fact. Zeros when there is no variant."""
-    if len(variant_vectors) == 0 or len(sims) == 0:  # no candidate (a variant there always is)
+    for is as close, or closer, without the word that names the fact. Zeros when there is no candidate (or no
+    variant: :func:`leave_one_out` always gives one)."""
+    if len(variant_vectors) == 0 or len(sims) == 0:
         return np.zeros((len(sims), 2), dtype=np.float32)
     drops = sims[None, :] - variant_vectors @ unit_vectors.T
     return np.stack([drops.min(axis=0), drops.mean(axis=0)], axis=1).astype(np.float32)

@@ -221,11 +221,13 @@ class ExtractiveAnswerer:
         """Work out ``scored.drops`` (once): the question embedded without each of its content words, and how
         each candidate's similarity falls (``term_drops``). The answer decision reads them; re-ranking does not,
         so a search does not pay for them."""
-        if scored.drops is None and not scored.candidates:
+        if scored.drops is not None:
+            return scored
+        if not scored.candidates:  # nothing to compare: no variant need be embedded
             scored.drops = np.zeros((0, 2), dtype=np.float32)
-        elif scored.drops is None:
-            variants = leave_one_out(" ".join(scored.question.text.split()))
-            scored.drops = term_drops(scored.sims, scored.vectors, self.embed(variants, QUERY_PREFIX))
+            return scored
+        variants = leave_one_out(" ".join(scored.question.text.split()))
+        scored.drops = term_drops(scored.sims, scored.vectors, self.embed(variants, QUERY_PREFIX))
         return scored
 
     def score(
