@@ -59,3 +59,6 @@ def test_contact_details_and_durations_are_recognised() -> None:
     assert has_duration("Een huisverbod geldt voor 10 dagen.")
     assert has_duration("Veilig Thuis reageert binnen vijf werkdagen.")
     assert not has_duration("Het plan loopt tot 2026.")
+    # Being available around the clock, or something within a place, is no length of time.
+    assert not has_duration("Veilig Thuis is 24/7 bereikbaar.")
+    assert not has_duration("Binnen Noordoost-Brabant werken tien gemeenten samen.")

@@ -103,6 +103,22 @@ def test_an_abstention_says_what_kind_of_answer_was_looked_for(corpus_services: 
     assert "Gezocht naar: een bedrag." in budget.answer
 
 
+def test_a_waiting_time_is_not_answered_by_an_availability(corpus_services: Any) -> None:
+    # The corpus says when Veilig Thuis can be reached ("24/7 bereikbaar"), not how long one waits: an
+    # availability is no length of time, so the sentence on the right subject does not pass for the answer.
+    for question, looked_for in (
+        ("Hoe lang is de wachttijd bij Veilig Thuis?", "Gezocht naar: een duur of termijn."),
+        ("How long is the waiting time at Veilig Thuis?", "Looked for: a length of time."),
+    ):
+        outcome = corpus_services.ask.answer(question)
+        assert not outcome.answerable, [c["quote"] for c in outcome.citations]
+        assert looked_for in outcome.answer
+    # Asked when it can be reached, the same sentence is the answer.
+    reachable = corpus_services.ask.answer("Wanneer is Veilig Thuis bereikbaar?")
+    assert reachable.answerable
+    assert "24/7 bereikbaar" in reachable.citations[0]["quote"]
+
+
 def test_a_quote_after_a_page_break_is_cited_at_its_own_page(corpus_services: Any) -> None:
     # The passages that run over a page break, as the store holds them; a sentence after the break, asked as a
     # question, is quoted at the page the PDF prints it on (pypdf's page text), not where its passage begins.

@@ -278,8 +278,7 @@ _TIME_UNIT = (
     r"|days?|weeks?|months?|years?|hours?|minutes?)"
 )
 _DURATION = re.compile(
-    rf"(?:\d+(?:[.,]\d+)?|{_SMALL_NUMBER}|elf|twaalf|enkele|aantal|paar|halve?)\s+(?:\w+\s+)?{_TIME_UNIT}\b"
-    r"|\b(?:binnen|within)\s+\w+|\b24/7\b",
+    rf"(?:\d+(?:[.,]\d+)?|{_SMALL_NUMBER}|elf|twaalf|enkele|aantal|paar|halve?)\s+(?:\w+\s+)?{_TIME_UNIT}\b",
     re.IGNORECASE,
 )
 
