@@ -58,7 +58,15 @@ def test_contact_details_and_durations_are_recognised() -> None:
     assert has_duration("Het onderzoek duurt gemiddeld tien weken.")
     assert has_duration("Een huisverbod geldt voor 10 dagen.")
     assert has_duration("Veilig Thuis reageert binnen vijf werkdagen.")
+    for written_out in (
+        "binnen dertig dagen",
+        "een halfjaar",
+        "anderhalf jaar",
+        "in acht weken",
+        "within two weeks",
+    ):
+        assert has_duration(written_out), written_out
     assert not has_duration("Het plan loopt tot 2026.")
-    # Being available around the clock, or something within a place, is no length of time.
+    # Being available around the clock, or something within a place, is not a length of time.
     assert not has_duration("Veilig Thuis is 24/7 bereikbaar.")
     assert not has_duration("Binnen Noordoost-Brabant werken tien gemeenten samen.")

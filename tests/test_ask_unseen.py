@@ -105,7 +105,8 @@ def test_an_abstention_says_what_kind_of_answer_was_looked_for(corpus_services: 
 
 def test_a_waiting_time_is_not_answered_by_an_availability(corpus_services: Any) -> None:
     # The corpus says when Veilig Thuis can be reached ("24/7 bereikbaar"), not how long one waits: an
-    # availability is no length of time, so the sentence on the right subject does not pass for the answer.
+    # availability is not a length of time, so the sentence on the right subject does not pass for the answer
+    # (with the answer model as `kb train-answerer` fits it).
     for question, looked_for in (
         ("Hoe lang is de wachttijd bij Veilig Thuis?", "Gezocht naar: een duur of termijn."),
         ("How long is the waiting time at Veilig Thuis?", "Looked for: a length of time."),

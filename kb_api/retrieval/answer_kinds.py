@@ -56,13 +56,13 @@ _MONEY = re.compile(r"€\s*\d|\d[\d.,]*\s*(?:euro|EUR|mln|miljoen)\b", re.IGNOR
 _FIGURE = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*%?(?!\w)")
 _MONTHS = "|".join(month_names())
 # Written-out numbers. Not "ten" (Dutch "ten aanzien van", "ten minste") and not "in acht nemen".
-_NUMBER_WORD = re.compile(
-    r"\b(?:twee|drie|vier|vijf|zes|zeven|(?<!in )acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien"
+_NUMBER_WORDS = (
+    r"twee|drie|vier|vijf|zes|zeven|acht|negen|tien|elf|twaalf|dertien|veertien|vijftien|zestien"
     r"|zeventien|achttien|negentien|twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|negentig|honderd"
     r"|duizend|miljoen|two|three|four|five|six|seven|eight|nine|eleven|twelve|twenty|thirty|forty|fifty|hundred"
-    r"|thousand|million|half|helft|kwart)\b",
-    re.IGNORECASE,
+    r"|thousand|million|half|helft|kwart"
 )
+_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b(?<!in acht)", re.IGNORECASE)
 _DATE = re.compile(
     rf"\b\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?\b|\b(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}\b"
     r"|\b\d{1,2}-\d{1,2}-\d{4}\b",
@@ -277,8 +277,11 @@ _TIME_UNIT = (
     r"(?:dag|dagen|werkdag(?:en)?|week|weken|maand|maanden|jaar|jaren|uur|uren|minuten|kwartaal|kwartalen"
     r"|days?|weeks?|months?|years?|hours?|minutes?)"
 )
+# A length of time is a number (figures or words, "anderhalf", "enkele") and a unit of time: "binnen vijf
+# werkdagen", "dertig dagen", "een halfjaar". Not an availability ("24/7 bereikbaar") or "binnen de regio".
 _DURATION = re.compile(
-    rf"(?:\d+(?:[.,]\d+)?|{_SMALL_NUMBER}|elf|twaalf|enkele|aantal|paar|halve?)\s+(?:\w+\s+)?{_TIME_UNIT}\b",
+    rf"\b(?:\d+(?:[.,]\d+)?|één|eén|een|{_NUMBER_WORDS}|anderhalf|enkele|aantal|paar|halve|few|several)"
+    rf"\s+(?:\w+\s+)?(?:half)?{_TIME_UNIT}\b",
     re.IGNORECASE,
 )
 
@@ -290,7 +293,8 @@ def has_contact(text: str) -> bool:
 
 
 def has_duration(text: str) -> bool:
-    """Whether ``text`` names a length of time ("binnen vijf werkdagen", "6 weken", "drie jaar")."""
+    """Whether ``text`` names a length of time ("binnen vijf werkdagen", "6 weken", "dertig dagen", "een
+    halfjaar"); not when something can be reached ("24/7") or lies within a place ("binnen de regio")."""
     return _DURATION.search(text) is not None
 
 
