@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -97,13 +98,21 @@ TABLE = (
 )
 
 
-def test_a_table_row_is_quoted_with_its_header(embedder: Any, tmp_path: Any) -> None:
-    # How the row is quoted, whatever the decision: the shipped scorer with a threshold that answers everything.
-    shipped = default_model()
+def _answering_everything(tmp_path: Path) -> Path:
+    """The shipped scorer with a threshold that answers everything, written to ``tmp_path``: for tests of which
+    unit is quoted, whatever the decision."""
     path = tmp_path / "model.json"
-    replace(shipped, threshold=0.0).save(path)
+    replace(default_model(), threshold=0.0).save(path)
+    return path
+
+
+def test_a_table_row_is_quoted_with_its_header(embedder: Any, tmp_path: Any) -> None:
+    # How the row is quoted, whatever the decision.
     result = _ask(
-        embedder, "Welke bijdrage levert Dinther in 2024?", [*FILLER[:2], TABLE, *FILLER[2:]], model_path=path
+        embedder,
+        "Welke bijdrage levert Dinther in 2024?",
+        [*FILLER[:2], TABLE, *FILLER[2:]],
+        model_path=_answering_everything(tmp_path),
     )
     assert result["answerable"]
     first = result["citations"][0]
@@ -121,9 +130,12 @@ def test_the_answer_can_come_from_a_passage_ranked_low(embedder: Any, tmp_path: 
     a threshold that answers everything: whether it is answered is the next test's)."""
     passages = [*FILLER, *FILLER, EVALUATION, *FILLER[:3]]
     assert passages.index(EVALUATION) == 10
-    path = tmp_path / "model.json"
-    replace(default_model(), threshold=0.0).save(path)
-    result = _ask(embedder, "Wanneer wordt het meldpunt geëvalueerd?", passages, model_path=path)
+    result = _ask(
+        embedder,
+        "Wanneer wordt het meldpunt geëvalueerd?",
+        passages,
+        model_path=_answering_everything(tmp_path),
+    )
     assert result["answerable"]
     assert result["citations"][0]["quote"] == EVALUATION
     # At the shipped threshold the question in the unit's own words is answered (the next test: one is not).
@@ -152,6 +164,17 @@ def test_made_up_answers_the_shipped_scorer_refuses(
 ) -> None:
     result = _ask(embedder, question, passages)
     assert result["answerable"]
+
+
+def _passage(
+    passage_id: str, text: str, *, dense_score: float, score: float, region: str | None = None
+) -> Document:
+    """A passage as the retriever gives it (fused ``score``, e5 ``dense_score``, page 1) of the document its id
+    names ("a#0" -> "a"), in ``region`` when given."""
+    meta: dict[str, Any] = {"document_id": passage_id.split("#")[0], "page": 1, "dense_score": dense_score}
+    if region is not None:
+        meta["region"] = region
+    return Document(id=passage_id, content=text, meta=meta, score=score)
 
 
 def test_leave_one_out_drops_each_content_word_in_turn() -> None:
@@ -216,10 +239,7 @@ def test_a_unit_that_lacks_the_fact_asked_for_gets_closer_without_its_word(
     similar; the unit on the same subject without the fact is as close or closer without one of them (the mean
     drop need not tell them apart: in the third case it does not)."""
     docs = [
-        Document(
-            id=f"d#{i}", content=text, meta={"document_id": "d", "page": 1, "dense_score": 0.85}, score=0.03
-        )
-        for i, text in enumerate((answers, on_subject))
+        _passage(f"d#{i}", text, dense_score=0.85, score=0.03) for i, text in enumerate((answers, on_subject))
     ]
     answerer = ExtractiveAnswerer(embedder=embedder)
     scored = answerer.add_drops(answerer.prepare(question, docs, embedder.run(text=question)["embedding"]))
@@ -285,6 +305,9 @@ def test_a_name_the_corpus_never_mentions_is_said_plainly(embedder: Any) -> None
     assert "De documenten noemen 'Heusden' nergens." in result["answer"]
 
 
+VEILIG_THUIS_BRABANT = "Veilig Thuis Brabant Noordoost voert in onze regio het advies- en meldpunt uit."
+
+
 def test_each_region_of_a_comparison_gets_its_own_decision(embedder: Any, tmp_path: Any) -> None:
     # Two one-sentence passages score below the shipped threshold (.52; fitted on real passages): the model is
     # given a threshold between what the two regions get (about .36 and .10) to test the per-region decision.
@@ -294,10 +317,9 @@ def test_each_region_of_a_comparison_gets_its_own_decision(embedder: Any, tmp_pa
     answerer = ExtractiveAnswerer(embedder=embedder, model_path=path)
     question = "Welke organisatie voert in beide regio's Veilig Thuis uit?"
     docs = [
-        Document(id="a#0", content="Veilig Thuis Brabant Noordoost voert in onze regio het advies- en meldpunt uit.",
-                 meta={"document_id": "a", "region": "Noordoost-Brabant", "page": 1, "dense_score": 0.86}, score=0.03),
-        Document(id="b#0", content="De parkeervergunning kost in het centrum van de stad veertig euro per jaar.",
-                 meta={"document_id": "b", "region": "Arnhem-Achterhoek", "page": 1, "dense_score": 0.74}, score=0.02),
+        _passage("a#0", VEILIG_THUIS_BRABANT, dense_score=0.86, score=0.03, region="Noordoost-Brabant"),
+        _passage("b#0", "De parkeervergunning kost in het centrum van de stad veertig euro per jaar.",
+                 dense_score=0.74, score=0.02, region="Arnhem-Achterhoek"),
     ]  # fmt: skip
     result = answerer.run(
         query=question,
@@ -323,10 +345,7 @@ def test_within_one_region_the_region_model_decides(embedder: Any, tmp_path: Any
     answerer = ExtractiveAnswerer(embedder=embedder, model_path=path)
     model = AnswerModel.load(path)
     question = "Welke organisatie voert Veilig Thuis uit?"
-    docs = [
-        Document(id="a#0", content="Veilig Thuis Brabant Noordoost voert in onze regio het advies- en meldpunt uit.",
-                 meta={"document_id": "a", "region": "Noordoost-Brabant", "page": 1, "dense_score": 0.86}, score=0.03),
-    ]  # fmt: skip
+    docs = [_passage("a#0", VEILIG_THUIS_BRABANT, dense_score=0.86, score=0.03, region="Noordoost-Brabant")]
     embedding = embedder.run(text=question)["embedding"]
     scored = answerer.score(question, docs, embedding)
     with pytest.raises(ValueError, match="term drops"):
@@ -349,10 +368,10 @@ def test_a_decision_over_some_candidates_reads_their_own_term_drops(embedder: An
     # Each region of a comparison is decided on its own candidates: their probabilities, features and drops.
     question = "Hoe lang is de wachttijd bij Veilig Thuis?"
     docs = [
-        Document(id="a#0", content="De wachttijd bij Veilig Thuis is gemiddeld zes weken.",
-                 meta={"document_id": "a", "region": "Noordoost-Brabant", "page": 1, "dense_score": 0.88}, score=0.03),
-        Document(id="b#0", content="Veilig Thuis is dag en nacht bereikbaar voor advies en meldingen.",
-                 meta={"document_id": "b", "region": "Arnhem-Achterhoek", "page": 1, "dense_score": 0.84}, score=0.02),
+        _passage("a#0", "De wachttijd bij Veilig Thuis is gemiddeld zes weken.",
+                 dense_score=0.88, score=0.03, region="Noordoost-Brabant"),
+        _passage("b#0", "Veilig Thuis is dag en nacht bereikbaar voor advies en meldingen.",
+                 dense_score=0.84, score=0.02, region="Arnhem-Achterhoek"),
     ]  # fmt: skip
     answerer = ExtractiveAnswerer(embedder=embedder)
     scored = answerer.add_drops(answerer.score(question, docs, embedder.run(text=question)["embedding"]))
