@@ -51,5 +51,11 @@ bench: install
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check ingest kb_api kb_core eval bench corpus tests && $(BIN)/mypy ingest kb_api kb_core eval
 
+# Deletes the embedded store (kb ingest rebuilds it from corpus/ and data/originals, which are kept); asks first,
+# and removes nothing unless answered yes (or YES=1 is given).
 clean-store:
-	rm -rf data/qdrant
+	@if [ "$(YES)" != 1 ]; then \
+	  printf 'data/qdrant wissen / delete data/qdrant? [j/y/N] '; read answer || answer=; \
+	  case "$$answer" in j|J|y|Y) ;; *) echo "Niets verwijderd / nothing removed."; exit 0;; esac; \
+	fi; \
+	rm -rf data/qdrant && echo "data/qdrant verwijderd / removed: kb ingest bouwt hem opnieuw / rebuilds it."
