@@ -39,6 +39,21 @@ def test_only_the_phrase_after_the_question_word_counts() -> None:
     assert head_kind("budget preventie 2025") is None
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Binnen welke termijn reageert het wijkteam?", "duration"),
+        ("Within what period must the report be sent?", "duration"),
+        ("Tegen welk tarief werkt de aanbieder?", "money"),
+        ("Onder welke organisatie valt het meldpunt?", "organisation"),
+        ("Vanaf welke datum geldt de regeling?", "date"),
+    ],
+)
+def test_a_preposition_may_open_the_question(question: str, kind: str) -> None:
+    # The preposition before the question word is read past, as "Van welke …" always was.
+    assert kind in asked_kinds(question)
+
+
 def test_who_asks_for_a_person_only_when_it_names_a_role() -> None:
     assert "person" in asked_kinds("Wie is de wethouder van Oss?")
     kinds = asked_kinds("Wie betaalt de kosten van de pilot?")

@@ -110,6 +110,8 @@ def test_a_waiting_time_is_not_answered_by_an_availability(corpus_services: Any)
     for question, looked_for in (
         ("Hoe lang is de wachttijd bij Veilig Thuis?", "Gezocht naar: een duur of termijn."),
         ("How long is the waiting time at Veilig Thuis?", "Looked for: a length of time."),
+        # A preposition before the question word still names what is looked for.
+        ("Binnen welke termijn reageert Veilig Thuis?", "Gezocht naar: een duur of termijn."),
     ):
         outcome = corpus_services.ask.answer(question)
         assert not outcome.answerable, [c["quote"] for c in outcome.citations]

@@ -148,17 +148,14 @@ _ASKED_TYPES: dict[str, re.Pattern[str]] = {
 }
 
 
+# Prepositions open a question ("Binnen welke termijn …") and end the phrase naming what is asked.
+_PREPOSITIONS = frozenset(load("answer_types")["_prepositions"])
 # The question word and what may precede it ("En …", "Van welke …"); what follows is what is asked about.
 QUESTION_OPENING = re.compile(
-    r"^(?:en\s+|and\s+)?(?:(?:in|op|bij|van|voor|door|met|aan|uit|per|sinds|tot|in|for|of|by|with|from|since|until)\s+)?"
+    r"^(?:en\s+|and\s+)?(?:(?:" + "|".join(sorted(_PREPOSITIONS, key=len, reverse=True)) + r")\s+)?"
     r"(?P<word>hoe\s+\w+|hoeveel|welke?|wie|wat|wanneer|waar|waarom|waarmee|waarvoor|which|what|who|whom|when|where|why"
     r"|how\s+\w+)\b",
     re.IGNORECASE,
-)
-# Words that end the phrase naming what is asked ("het adres | van Veilig Thuis").
-_PHRASE_END = frozenset(
-    "van voor in op bij met aan uit over naar door tot om per tussen namens volgens sinds tijdens of for on at with "
-    "from to by about between during since".split()
 )
 _HEAD_WORDS = 5
 # A place noun inside a compound names no place ("opvangplaatsen", "werkplaats").
@@ -189,7 +186,7 @@ def head_kind(question: str, allowed: AbstractSet[str] | None = None) -> str | N
     words: list[str] = []
     for raw in text[match.end() :].split():
         word = raw.strip(",;:()[]“”\"'‘’?!.").lower()
-        if word in _PHRASE_END or len(words) == _HEAD_WORDS:
+        if word in _PREPOSITIONS or len(words) == _HEAD_WORDS:
             break
         words.append(word)
     candidates: list[str] = []
