@@ -23,6 +23,11 @@ from kb_api.retrieval.answer_kinds import asked_kinds, has_contact, has_duration
         ("Who is the chairman of the steering group?", "person"),
         ("What is the annual budget for prevention?", "money"),
         ("What is the phone number of Veilig Thuis?", "contact"),
+        # Past an English possessive when the owner names no kind; a Dutch "'s" is a plural.
+        ("What is the GGD director's email address?", "contact"),
+        ("What is J. de Vries's phone number?", "contact"),
+        ("Which organisation runs the women's shelter?", "organisation"),
+        ("Welke regio's werken samen?", "place"),
     ],
 )
 def test_the_noun_a_question_asks_about_names_the_kind_of_answer(question: str, kind: str) -> None:

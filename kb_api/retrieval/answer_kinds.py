@@ -172,13 +172,32 @@ _HEADS: dict[str, re.Pattern[str]] = {
 }
 
 
+# In English "'s" makes a possessive ("Moviera's budget"); in Dutch a plural ("regio's").
+_ENGLISH_QUESTION_WORDS = frozenset({"which", "what", "who", "whom", "when", "where", "why", "how"})
+
+
+def _head_candidates(words: list[str], question_word: str) -> list[str]:
+    """The words of a phrase that may be its head: the first content word (past the verb after "wie"/"who"),
+    that word with the next one, and the next one."""
+    candidates: list[str] = []
+    if question_word in _WHO and words and not is_stopword(words[0]):
+        candidates.append(words.pop(0))  # the verb: "Who chairs …"
+    first = next((i for i, w in enumerate(words) if not is_stopword(w)), None)
+    if first is not None:
+        candidates.append(words[first])
+        if first + 1 < len(words) and not is_stopword(words[first + 1]):
+            candidates += [f"{words[first]} {words[first + 1]}", words[first + 1]]
+    return candidates
+
+
 def head_kind(question: str, allowed: AbstractSet[str] | None = None) -> str | None:
     """The kind of answer named by the noun a question asks about, from ``_heads`` in
     ``kb_core/lang/answer_types.json``: "Wat is het adres van …" -> contact, "Hoe groot is het jaarbudget …" ->
     money, "Van welke partij …" -> organisation, "Who is the director of …" -> person. Read: the first content
     word after the question word (after the verb that follows "wie", "who chairs"), or the word right after it
-    when that one is an adjective ("de jaarlijkse bijdrage", "the annual budget"); a phrase ends at a
-    preposition. ``allowed``: the kinds to look for (all when None)."""
+    when that one is an adjective ("de jaarlijkse bijdrage", "the annual budget"), past an English possessive
+    that opens the phrase ("the director's phone number"); a phrase ends at a preposition. ``allowed``: the kinds to
+    look for (all when None)."""
     text = " ".join(question.split())
     match = QUESTION_OPENING.match(text)
     if match is None:
@@ -189,14 +208,13 @@ def head_kind(question: str, allowed: AbstractSet[str] | None = None) -> str | N
         if word in _PREPOSITIONS or len(words) == _HEAD_WORDS:
             break
         words.append(word)
-    candidates: list[str] = []
-    if match.group("word").lower() in _WHO and words and not is_stopword(words[0]):
-        candidates.append(words.pop(0))  # the verb: "Who chairs …"
-    first = next((i for i, w in enumerate(words) if not is_stopword(w)), None)
-    if first is not None:
-        candidates.append(words[first])
-        if first + 1 < len(words) and not is_stopword(words[first + 1]):
-            candidates += [f"{words[first]} {words[first + 1]}", words[first + 1]]
+    question_word = match.group("word").lower()
+    if question_word.split()[0] in _ENGLISH_QUESTION_WORDS:
+        content = [i for i, w in enumerate(words) if not is_stopword(w)]
+        owner = next((i for i in content[:2] if words[i].endswith(("'s", "’s"))), None)
+        if owner is not None:  # "What is D. Goutier's phone number": the head follows its owner
+            words, question_word = words[owner + 1 :], ""
+    candidates = _head_candidates(words, question_word)
     for candidate in candidates:
         for kind, pattern in _HEADS.items():
             if (allowed is None or kind in allowed) and pattern.fullmatch(candidate):
