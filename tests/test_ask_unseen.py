@@ -22,6 +22,16 @@ def test_a_question_about_something_the_corpus_lacks_is_not_answered(corpus_serv
     assert outcome.answer.startswith("De kennisbank bevat geen passage die deze vraag beantwoordt.")
 
 
+def test_a_question_no_passage_matches_is_not_answered(corpus_services: Any) -> None:
+    # No passage shares a word with it or comes close in meaning (the search lists none), so the best of the
+    # fused ranking is off-topic: nothing is quoted and no document is named as coming close.
+    for question in ("klimaatadaptatie", "xyzzyqwertyplok"):
+        assert corpus_services.search.matches(question).total == 0
+        outcome = corpus_services.ask.answer(question)
+        assert not outcome.answerable and outcome.citations == []
+        assert "Het dichtst in de buurt" not in outcome.answer
+
+
 @TOO_STRICT
 def test_a_contribution_is_answered_with_the_table_row_and_its_header(corpus_services: Any) -> None:
     outcome = corpus_services.ask.answer("Hoeveel draagt Boekel bij?")

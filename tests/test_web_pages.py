@@ -475,3 +475,19 @@ def test_a_query_of_punctuation_alone_is_explained_on_the_page(client: TestClien
     response = client.get("/", params={"q": "?!"})
     assert response.status_code == 422
     assert "De zoekvraag bevat geen woorden of getallen om naar te zoeken." in response.text
+
+
+@pytest.mark.parametrize("query", ["xyzzyqwertyplok", "klimaatadaptatie"])
+def test_a_query_nothing_matches_gets_no_answer_above_an_empty_list(client: TestClient, query: str) -> None:
+    # The fused ranking always has a best passage; when the search lists none (no shared word, nothing close
+    # in meaning), the answer above the list must not quote one either, here and in each compare column.
+    html = client.get("/", params={"q": query}).text
+    assert "Geen resultaten gevonden." in html
+    assert 'class="cite"' not in html
+    assert "De kennisbank bevat geen passage die deze vraag beantwoordt." in html
+    compare = client.get("/vergelijk", params={"q": query}).text
+    columns = compare.split('class="compare-column"')[1:]
+    assert len(columns) == 2
+    for column in columns:
+        assert 'class="cite"' not in column
+        assert "beantwoordt deze vraag" in column

@@ -13,6 +13,7 @@ fetched by :func:`fetch_passages`.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from haystack.dataclasses import SparseEmbedding
 
 from ingest.store import PassageStore, StoreFilter, to_document
 from kb_core.domain import FACET_FIELDS
+from kb_core.text.analysis import terms
 
 
 @dataclass
@@ -42,6 +44,16 @@ def rrf_vote(rank: int, weight: float, k: int) -> float:
     if weight <= 0:
         return 0.0
     return 1.0 / ((rank + 1.0) / weight + k - 1.0)
+
+
+def matches(passage: Document, query_terms: AbstractSet[str], min_similarity: float) -> bool:
+    """Whether a passage the ranking returned matches its query as :func:`find_matches` counts it: its dense
+    similarity (``meta['dense_score']``) reaches ``min_similarity``, or it shares a lexical query term (its
+    section counted, as in its sparse vector)."""
+    if float(passage.meta.get("dense_score") or 0.0) >= min_similarity:
+        return True
+    text = f"{passage.meta.get('section') or ''}\n{passage.content or ''}"
+    return not query_terms.isdisjoint(terms(text))
 
 
 def find_matches(

@@ -9,6 +9,7 @@ from typing import Any
 from haystack import Document
 
 from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities, missing_from
+from kb_api.retrieval.matching import matches
 from kb_api.services.catalogue import CatalogueService
 from kb_api.services.search import SearchOutcome, SearchService
 from kb_api.services.timing import timed
@@ -75,16 +76,22 @@ class AskService:
             if filters is not None and len(filters.values["region"]) == 1
             else None
         )
+        documents, scored = outcome.results, outcome.scored
+        floor = self.search.match_floor(outcome.language, query)
+        if not any(matches(d, set(outcome.query_terms), floor) for d in documents):
+            # The search lists no passage for this question ("Geen resultaten"): none shares a word with it or
+            # comes close in meaning, so the fused ranking's best are off-topic and nothing is quoted.
+            documents, scored = [], None
         with timed(timings, "answer"):
             result = answerer.run(
                 query=query,
-                documents=outcome.results,
+                documents=documents,
                 query_embedding=outcome.query_embedding or [],
                 language=outcome.language,
                 missing_entities=missing_from(key_entities(query), self.catalogue.corpus_terms()),
                 query_terms=outcome.query_terms,
                 regions=regions,
-                scored=outcome.scored,
+                scored=scored,
                 common_words=self.catalogue.common_words(),
                 known_terms=self.catalogue.corpus_terms(),
                 # Narrowed to part of the corpus by a field filter: the region model decides (eval/README.md,
