@@ -491,3 +491,11 @@ def test_a_query_nothing_matches_gets_no_answer_above_an_empty_list(client: Test
     for column in columns:
         assert 'class="cite"' not in column
         assert "beantwoordt deze vraag" in column
+
+
+def test_the_add_page_says_when_adding_is_switched_off(client: TestClient) -> None:
+    # This app has no API key, so it takes no writes: the page says so in Dutch before the form is filled in,
+    # and the form cannot be sent.
+    html = client.get("/toevoegen").text
+    assert "Documenten toevoegen en verwijderen staat uit" in html
+    assert '<fieldset class="upload-fields" disabled>' in html

@@ -686,9 +686,10 @@ FIELD_LABELS = {f.name: f.label_nl.capitalize() for f in FILTER_FIELDS} | {"titl
 
 
 @router.get("/toevoegen", response_class=HTMLResponse)
-def add_documents_page(request: Request) -> HTMLResponse:
+def add_documents_page(request: Request, settings: SettingsDep) -> HTMLResponse:
     """Add documents: file picker, optional metadata (the fields that may be given by hand), the API key
-    kept for the browser session; the upload and its progress run in app.js (POST /documents, /jobs)."""
+    kept for the browser session; the upload and its progress run in app.js (POST /documents, /jobs). A server
+    without an API key takes no writes: the page says so before anyone fills in the form."""
     examples = {f.name: f.example for f in FILTER_FIELDS} | {"title": "Raadsinformatiebrief aanpak ViA"}
     options = {"region": sorted(REGIONS), "doc_type": list(DOC_TYPES)}
     fields = [
@@ -702,7 +703,9 @@ def add_documents_page(request: Request) -> HTMLResponse:
     ]
     suffixes = sorted(SUPPORTED_SUFFIXES)
     formats = ", ".join(s.lstrip(".").upper() for s in suffixes)
-    return render(request, "add.html", {"fields": fields, "accept": ",".join(suffixes), "formats": formats})
+    disabled = None if settings.api.api_key else render_message("writes_disabled")
+    context = {"fields": fields, "accept": ",".join(suffixes), "formats": formats, "disabled": disabled}
+    return render(request, "add.html", context)
 
 
 # --- export --------------------------------------------------------------------------------------

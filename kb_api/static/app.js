@@ -135,7 +135,7 @@
   }
 
   function followJob(section, url) {
-    fetch(url, { headers: { "Accept": "application/json" } }).then(function (response) {
+    fetch(url, { headers: { "Accept": "application/json", "Accept-Language": "nl" } }).then(function (response) {
       return response.json();
     }).then(function (job) {
       showJob(section, job);
@@ -165,7 +165,8 @@
       button.disabled = true;
       fetch("/documents", {
         method: "POST",
-        headers: { "Authorization": "Bearer " + key, "Accept": "application/json" },
+        // The page is Dutch: the service's messages too, whatever language the browser prefers.
+        headers: { "Authorization": "Bearer " + key, "Accept": "application/json", "Accept-Language": "nl" },
         body: new FormData(form)
       }).then(function (response) {
         return response.json().then(function (body) { return { status: response.status, body: body }; });
