@@ -328,7 +328,7 @@ def test_export_csv_downloads_every_match(page: Any, server: str) -> None:
     assert download.suggested_filename.endswith(".csv")
     content = Path(download.path()).read_bytes()
     assert content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == total and {r["region"] for r in rows} == {"Noordoost-Brabant"}
     assert {"title", "municipality", "doc_type", "date", "page", "text", "url"} <= set(rows[0])
 

@@ -795,7 +795,8 @@ def export_csv(request: Request, services: ServicesDep, settings: SettingsDep) -
     except InvalidQueryError as exc:
         return _export_error(request, exc)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Excel with Dutch settings reads ";" as the list separator (a comma is its decimal mark).
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(EXPORT_FIELDS)
     for row in rows:
         writer.writerow([_csv_cell(row[f]) for f in EXPORT_FIELDS])
