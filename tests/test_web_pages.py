@@ -454,6 +454,11 @@ def test_compare_pages_each_column_on_its_own(client: TestClient) -> None:
     assert 'class="cite"' in left_paged, "each column keeps its answer"
     nxt = re.search(r'<a href="([^"]+)" rel="next">', right_paged)
     assert nxt and "offset_b=5" in nxt.group(1) and "offset_a=5" in nxt.group(1)
+    # A column's pager returns to that column; on a phone the columns stack, and a link leads to each.
+    assert nxt.group(1).endswith("#passages-b") and 'id="passages-b"' in right_paged
+    jump = re.search(r'<nav class="compare-jump"[^>]*>(.*?)</nav>', paged, re.S)
+    assert jump and re.findall(r'href="#(kolom-\d)"', jump.group(1)) == ["kolom-1", "kolom-2"]
+    assert 'id="kolom-1"' in left_paged and 'id="kolom-2"' in right_paged
 
 
 def test_a_page_beyond_the_last_says_so_on_the_timeline_and_in_the_compare_view(client: TestClient) -> None:

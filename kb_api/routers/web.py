@@ -255,14 +255,16 @@ class Pager:
         return self.offset + self.shown
 
 
-def pager_of(request: Request, page: MatchPage, param: str = "offset") -> Pager:
-    """The pager of a page of matches; its links keep every other parameter of the URL."""
+def pager_of(request: Request, page: MatchPage, param: str = "offset", anchor: str = "") -> Pager:
+    """The pager of a page of matches; its links keep every other parameter of the URL and lead to
+    ``anchor`` (an element id) on the new page."""
     prev_url = next_url = None
+    fragment = f"#{anchor}" if anchor else ""
     if page.offset > 0:
         prev_offset = max(0, page.offset - page.limit)
-        prev_url = url_with(request, **{param: prev_offset or None})
+        prev_url = url_with(request, **{param: prev_offset or None}) + fragment
     if page.offset + page.limit < page.total:
-        next_url = url_with(request, **{param: page.offset + page.limit})
+        next_url = url_with(request, **{param: page.offset + page.limit}) + fragment
     return Pager(page.total, page.offset, len(page.results), page.limit, prev_url, next_url)
 
 
@@ -611,7 +613,8 @@ def compare(
                         "region": region,
                         "answer": answer_of(answer, q, request=request, documents=documents, back=back),
                         "hits": hits_of(page, back),
-                        "pager": pager_of(request, page, param),
+                        # Paging one column returns to that column, not to the top of the page.
+                        "pager": pager_of(request, page, param, f"passages-{key}"),
                         "first_page_url": url_with(request, **{param: None}),
                         "notes": notes,
                     }
