@@ -230,6 +230,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De kennisbank bevat geen passage die deze vraag beantwoordt.",
         "en": "The knowledge base contains no passage that answers this question.",
     },
+    "no_answer_filtered": {
+        "nl": "Geen passage binnen de gekozen filters beantwoordt deze vraag.",
+        "en": "No passage within the chosen filters answers this question.",
+    },
     "no_answer_region": {
         "nl": "Geen passage uit {region} beantwoordt deze vraag.",
         "en": "No passage from {region} answers this question.",

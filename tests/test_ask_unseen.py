@@ -70,6 +70,8 @@ def test_a_municipality_filter_is_decided_on_that_municipalitys_documents(corpus
     zevenaar = corpus_services.ask.answer(question, filters=SearchFilters(municipality=["Zevenaar"]))
     assert oss.answerable and all(c["municipality"] == "Oss" for c in oss.citations)
     assert not zevenaar.answerable and zevenaar.citations == []
+    # The refusal speaks of what the filter let through, not of the whole knowledge base.
+    assert zevenaar.answer.startswith("Geen passage binnen de gekozen filters beantwoordt deze vraag.")
 
 
 def test_a_filter_naming_every_region_reads_the_whole_corpus(corpus_services: Any) -> None:

@@ -99,10 +99,18 @@ class AskService:
                 narrowed=self._narrows(filters),
             )
         timings["total"] = (time.perf_counter() - started) * 1000
+        language: Language = "en" if outcome.language == "en" else "nl"
         if not result["answerable"] and only_region is not None:
             # The compare view asks each region on its own: say plainly that this region has no answer.
-            language: Language = "en" if outcome.language == "en" else "nl"
             result["answer"] = render("no_answer_region", {"region": only_region}, language)
+        elif not result["answerable"] and filters is not None and not filters.empty:
+            # What was read is what the filters let through, not the whole knowledge base.
+            nothing, within = (
+                render("no_answer", language=language),
+                render("no_answer_filtered", language=language),
+            )
+            if result["answer"].startswith(nothing):
+                result["answer"] = within + result["answer"][len(nothing) :]
         return AnswerOutcome(
             result["answer"],
             result["answerable"],
