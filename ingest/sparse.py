@@ -39,7 +39,8 @@ def query_sparse_vector(text: str) -> SparseEmbedding:
 
 @component
 class DutchSparseDocumentEmbedder:
-    """Adds a Dutch BM25 sparse vector to each passage (title and section included in what is counted)."""
+    """Adds a Dutch BM25 sparse vector to each passage (its ``meta_fields``, by default the section, counted
+    with the text)."""
 
     def __init__(
         self, *, k1: float = 1.2, b: float = 0.75, avg_len: float = 90.0, meta_fields: list[str] | None = None

@@ -27,6 +27,10 @@ from kb_api.retrieval.answer_kinds import asked_kinds, has_contact, has_duration
         ("What is the GGD director's email address?", "contact"),
         ("What is J. de Vries's phone number?", "contact"),
         ("Which organisation runs the women's shelter?", "organisation"),
+        ("What is Veilig Thuis' email address?", "contact"),
+        # Right after the question word the owner is what is asked; after "who" and its verb it is not.
+        ("Which municipality's contribution is the largest?", "place"),
+        ("Who chairs the region's steering group?", "person"),
         ("Welke regio's werken samen?", "place"),
     ],
 )
@@ -52,6 +56,8 @@ def test_only_the_phrase_after_the_question_word_counts() -> None:
         ("Tegen welk tarief werkt de aanbieder?", "money"),
         ("Onder welke organisatie valt het meldpunt?", "organisation"),
         ("Vanaf welke datum geldt de regeling?", "date"),
+        ("Vanaf wanneer geldt de regeling?", "date"),
+        ("Namens wie spreekt de woordvoerder?", "person"),
     ],
 )
 def test_a_preposition_may_open_the_question(question: str, kind: str) -> None:

@@ -70,8 +70,18 @@ def test_a_municipality_filter_is_decided_on_that_municipalitys_documents(corpus
     zevenaar = corpus_services.ask.answer(question, filters=SearchFilters(municipality=["Zevenaar"]))
     assert oss.answerable and all(c["municipality"] == "Oss" for c in oss.citations)
     assert not zevenaar.answerable and zevenaar.citations == []
-    # The refusal speaks of what the filter let through, not of the whole knowledge base.
+    # The refusal speaks of what the filter let through, not of the whole knowledge base, nor of a whole
+    # region when the filter also names a municipality.
     assert zevenaar.answer.startswith("Geen passage binnen de gekozen filters beantwoordt deze vraag.")
+    both = corpus_services.ask.answer(
+        question, filters=SearchFilters(region=["Arnhem-Achterhoek"], municipality=["Zevenaar"])
+    )
+    assert not both.answerable and both.answer.startswith("Geen passage binnen de gekozen filters")
+    english = corpus_services.ask.answer(
+        "How much does the swimming pool cost?", filters=SearchFilters(municipality=["Zevenaar"])
+    )
+    assert not english.answerable
+    assert english.answer.startswith("No passage within the chosen filters answers this question.")
 
 
 def test_a_filter_naming_every_region_reads_the_whole_corpus(corpus_services: Any) -> None:

@@ -416,6 +416,7 @@ def test_export_csv_holds_every_match_with_a_header_and_bom(client: TestClient) 
     assert {r["region"] for r in rows} == {"Noordoost-Brabant"}
     assert len({r["passage_id"] for r in rows}) == total
     first = rows[0]
+    assert re.fullmatch(r"\d+,\d+", first["score"]), first["score"]  # a decimal comma, as Dutch Excel reads
     assert first["url"].startswith("http://testserver/document/") and first["file_url"].endswith(
         f"#page={first['page']}"
     )
@@ -484,7 +485,7 @@ def test_a_query_of_punctuation_alone_is_explained_on_the_page(client: TestClien
     assert "De zoekvraag bevat geen woorden of getallen om naar te zoeken." in response.text
 
 
-@pytest.mark.parametrize("query", ["xyzzyqwertyplok", "klimaatadaptatie"])
+@pytest.mark.parametrize("query", ["xyzzyqwertyplok", "klimaatadaptatie", "de het een"])
 def test_a_query_nothing_matches_gets_no_answer_above_an_empty_list(client: TestClient, query: str) -> None:
     # The fused ranking always has a best passage; when the search lists none (no shared word, nothing close
     # in meaning), the answer above the list must not quote one either, here and in each compare column.
@@ -505,4 +506,15 @@ def test_the_add_page_says_when_adding_is_switched_off(client: TestClient) -> No
     # and the form cannot be sent.
     html = client.get("/toevoegen").text
     assert "Documenten toevoegen en verwijderen staat uit" in html
-    assert '<fieldset class="upload-fields" disabled>' in html
+    assert re.search(r'<fieldset class="upload-fields"[^>]*\bdisabled\b', html)
+
+
+def test_the_add_page_takes_documents_when_a_key_is_configured(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    settings = Settings(
+        qdrant_path=tmp_path / "qdrant", qdrant_url=None, corpus_dir=tmp_path / "corpus", api_key="sleutel"
+    )
+    with TestClient(create_app(settings)) as keyed:
+        html = keyed.get("/toevoegen").text
+    assert "staat uit" not in html
+    assert re.search(r'<fieldset class="upload-fields"\s*>', html)

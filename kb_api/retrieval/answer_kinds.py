@@ -150,6 +150,8 @@ _ASKED_TYPES: dict[str, re.Pattern[str]] = {
 
 # Prepositions open a question ("Binnen welke termijn …") and end the phrase naming what is asked.
 _PREPOSITIONS = frozenset(load("answer_types")["_prepositions"])
+if not all(p.isalpha() for p in _PREPOSITIONS):  # a phrase ends at a word: one word each
+    raise ValueError("kb_core/lang/answer_types.json: _prepositions must hold single words")
 # The question word and what may precede it ("En …", "Van welke …"); what follows is what is asked about.
 QUESTION_OPENING = re.compile(
     r"^(?:en\s+|and\s+)?(?:(?:" + "|".join(sorted(_PREPOSITIONS, key=len, reverse=True)) + r")\s+)?"
@@ -172,21 +174,20 @@ _HEADS: dict[str, re.Pattern[str]] = {
 }
 
 
-# In English "'s" makes a possessive ("Moviera's budget"); in Dutch a plural ("regio's").
+# In English "'s" makes a possessive ("Moviera's budget", "James' phone"); in Dutch a plural ("regio's").
 _ENGLISH_QUESTION_WORDS = frozenset({"which", "what", "who", "whom", "when", "where", "why", "how"})
+_POSSESSIVE = ("'s", "’s", "s'", "s’")
 
 
-def _head_candidates(words: list[str], question_word: str) -> list[str]:
-    """The words of a phrase that may be its head: the first content word (past the verb after "wie"/"who"),
-    that word with the next one, and the next one."""
-    candidates: list[str] = []
-    if question_word in _WHO and words and not is_stopword(words[0]):
-        candidates.append(words.pop(0))  # the verb: "Who chairs …"
+def _head_candidates(words: list[str]) -> list[str]:
+    """The words of a phrase that may be its head: its first content word, that word with the next one, and
+    the next one."""
     first = next((i for i, w in enumerate(words) if not is_stopword(w)), None)
-    if first is not None:
-        candidates.append(words[first])
-        if first + 1 < len(words) and not is_stopword(words[first + 1]):
-            candidates += [f"{words[first]} {words[first + 1]}", words[first + 1]]
+    if first is None:
+        return []
+    candidates = [words[first]]
+    if first + 1 < len(words) and not is_stopword(words[first + 1]):
+        candidates += [f"{words[first]} {words[first + 1]}", words[first + 1]]
     return candidates
 
 
@@ -196,26 +197,30 @@ def head_kind(question: str, allowed: AbstractSet[str] | None = None) -> str | N
     money, "Van welke partij …" -> organisation, "Who is the director of …" -> person. Read: the first content
     word after the question word (after the verb that follows "wie", "who chairs"), or the word right after it
     when that one is an adjective ("de jaarlijkse bijdrage", "the annual budget"), past an English possessive
-    that opens the phrase ("the director's phone number"); a phrase ends at a preposition. ``allowed``: the kinds to
-    look for (all when None)."""
+    ("What is the director's phone number", not "Which municipality's …", where the owner is asked for); a
+    phrase ends at a preposition. ``allowed``: the kinds to look for (all when None)."""
     text = " ".join(question.split())
     match = QUESTION_OPENING.match(text)
     if match is None:
         return None
     words: list[str] = []
+    owners: list[bool] = []
     for raw in text[match.end() :].split():
         word = raw.strip(",;:()[]“”\"'‘’?!.").lower()
         if word in _PREPOSITIONS or len(words) == _HEAD_WORDS:
             break
         words.append(word)
+        owners.append(raw.rstrip(',;:()[]“”"?!.').lower().endswith(_POSSESSIVE))
     question_word = match.group("word").lower()
+    verb = []
+    if question_word in _WHO and words and not is_stopword(words[0]):
+        verb, words, owners = [words[0]], words[1:], owners[1:]  # the verb: "Who chairs …"
     if question_word.split()[0] in _ENGLISH_QUESTION_WORDS:
         content = [i for i, w in enumerate(words) if not is_stopword(w)]
-        owner = next((i for i in content[:2] if words[i].endswith(("'s", "’s"))), None)
+        owner = next((i for i in content[:2] if owners[i] and (i > 0 or verb)), None)
         if owner is not None:  # "What is D. Goutier's phone number": the head follows its owner
-            words, question_word = words[owner + 1 :], ""
-    candidates = _head_candidates(words, question_word)
-    for candidate in candidates:
+            words = words[owner + 1 :]
+    for candidate in verb + _head_candidates(words):
         for kind, pattern in _HEADS.items():
             if (allowed is None or kind in allowed) and pattern.fullmatch(candidate):
                 return kind
@@ -234,14 +239,15 @@ def asked_kinds(question: str) -> set[str]:
     (a person or organisation: "Wie betaalt …?"), place, organisation, contact details, reason, list — from how it
     opens and the noun it asks about (``kb_core/lang/answer_types.json``) and the figure tests."""
     text = " ".join(question.split()).strip(" ¿?")
-    kinds = {kind for kind, pattern in _ASKED_TYPES.items() if pattern.search(text)}
     opening = QUESTION_OPENING.match(text)
+    # From the question word on as well: "Vanaf wanneer …" asks for a date as "Wanneer …" does.
+    asked = {text, text[opening.start("word") :]} if opening else {text}
+    kinds = {kind for kind, pattern in _ASKED_TYPES.items() if any(pattern.search(t) for t in asked)}
     word = opening.group("word").lower() if opening else ""
     if word in _WHO:
         head = head_kind(text, {"person", "organisation"})
-        if head != "person":
-            kinds.discard("person")
-            kinds.add(head or "agent")
+        kinds.discard("person")
+        kinds.add(head or "agent")
     elif word.startswith(("wat", "welk", "hoe ", "which", "what")):
         head = head_kind(text)
         if head is not None:

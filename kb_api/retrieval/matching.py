@@ -46,7 +46,7 @@ def rrf_vote(rank: int, weight: float, k: int) -> float:
     return 1.0 / ((rank + 1.0) / weight + k - 1.0)
 
 
-def matches(passage: Document, query_terms: AbstractSet[str], min_similarity: float) -> bool:
+def is_match(passage: Document, query_terms: AbstractSet[str], min_similarity: float) -> bool:
     """Whether a passage the ranking returned matches its query as :func:`find_matches` counts it: its dense
     similarity (``meta['dense_score']``) reaches ``min_similarity``, or it shares a lexical query term (its
     section counted, as in its sparse vector)."""

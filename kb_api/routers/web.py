@@ -615,7 +615,7 @@ def compare(
                         "hits": hits_of(page, back),
                         # Paging one column returns to that column, not to the top of the page.
                         "pager": pager_of(request, page, param, f"passages-{key}"),
-                        "first_page_url": url_with(request, **{param: None}),
+                        "first_page_url": url_with(request, **{param: None}) + f"#passages-{key}",
                         "notes": notes,
                     }
                 )
@@ -780,7 +780,9 @@ def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.6f}".replace(".", ",")  # Dutch Excel's decimal mark
     text = str(value)
     return "'" + text if isinstance(value, str) and text.startswith(_FORMULA_START) else text
 

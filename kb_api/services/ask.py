@@ -9,7 +9,7 @@ from typing import Any
 from haystack import Document
 
 from kb_api.retrieval.answerer import ExtractiveAnswerer, key_entities, missing_from
-from kb_api.retrieval.matching import matches
+from kb_api.retrieval.matching import is_match
 from kb_api.services.catalogue import CatalogueService
 from kb_api.services.search import SearchOutcome, SearchService
 from kb_api.services.timing import timed
@@ -71,16 +71,19 @@ class AskService:
             outcome = self.search.search(question, top_k=top_k, filters=filters)
         timings = dict(outcome.timings_ms)
         query = " ".join(question.split())
+        # One region and nothing else (as the compare view asks each column): the refusal names the region.
         only_region = (
             filters.values["region"][0]
-            if filters is not None and len(filters.values["region"]) == 1
+            if filters is not None
+            and len(filters.values["region"]) == 1
+            and filters == SearchFilters(region=filters.values["region"])
             else None
         )
         documents, scored = outcome.results, outcome.scored
         floor = self.search.match_floor(outcome.language, query)
-        if not any(matches(d, set(outcome.query_terms), floor) for d in documents):
-            # The search lists no passage for this question ("Geen resultaten"): none shares a word with it or
-            # comes close in meaning, so the fused ranking's best are off-topic and nothing is quoted.
+        if not any(is_match(d, set(outcome.query_terms), floor) for d in documents):
+            # None of the passages read shares a word with the question or comes close in meaning (as the
+            # search counts matches; with none, its list says "Geen resultaten"): nothing is quoted.
             documents, scored = [], None
         with timed(timings, "answer"):
             result = answerer.run(
