@@ -56,7 +56,6 @@ def test_only_the_phrase_after_the_question_word_counts() -> None:
         ("Tegen welk tarief werkt de aanbieder?", "money"),
         ("Onder welke organisatie valt het meldpunt?", "organisation"),
         ("Vanaf welke datum geldt de regeling?", "date"),
-        ("Vanaf wanneer geldt de regeling?", "date"),
         ("Namens wie spreekt de woordvoerder?", "person"),
     ],
 )

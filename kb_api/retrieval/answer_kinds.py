@@ -239,10 +239,8 @@ def asked_kinds(question: str) -> set[str]:
     (a person or organisation: "Wie betaalt …?"), place, organisation, contact details, reason, list — from how it
     opens and the noun it asks about (``kb_core/lang/answer_types.json``) and the figure tests."""
     text = " ".join(question.split()).strip(" ¿?")
+    kinds = {kind for kind, pattern in _ASKED_TYPES.items() if pattern.search(text)}
     opening = QUESTION_OPENING.match(text)
-    # From the question word on as well: "Vanaf wanneer …" asks for a date as "Wanneer …" does.
-    asked = {text, text[opening.start("word") :]} if opening else {text}
-    kinds = {kind for kind, pattern in _ASKED_TYPES.items() if any(pattern.search(t) for t in asked)}
     word = opening.group("word").lower() if opening else ""
     if word in _WHO:
         head = head_kind(text, {"person", "organisation"})
