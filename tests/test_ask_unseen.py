@@ -32,6 +32,18 @@ def test_a_question_no_passage_matches_is_not_answered(corpus_services: Any) -> 
         assert "Het dichtst in de buurt" not in outcome.answer
 
 
+def test_a_topic_the_documents_never_mention_is_not_answered(corpus_services: Any) -> None:
+    # Half the question's words appear in no document: the corpus lacks the topic, and a table row of the
+    # municipality asked about is no answer to it. A question in the corpus's own words is still answered.
+    for question in (
+        "Wanneer opent de nieuwe bibliotheek in Doetinchem?",
+        "Wat is het beleid voor afvalinzameling?",
+    ):
+        outcome = corpus_services.ask.answer(question)
+        assert not outcome.answerable and outcome.citations == [], outcome.answer
+    assert corpus_services.ask.answer("Welke acties kregen geen prioriteit?").answerable
+
+
 @TOO_STRICT
 def test_a_contribution_is_answered_with_the_table_row_and_its_header(corpus_services: Any) -> None:
     outcome = corpus_services.ask.answer("Hoeveel draagt Boekel bij?")

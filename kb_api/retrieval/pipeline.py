@@ -106,6 +106,7 @@ def answer_scorer(settings: Settings, store: PassageStore, embedder: Any) -> Ext
         passages=a.passages,
         max_quotes=a.max_quotes,
         cache_size=a.cache_size,
+        max_unknown_share=a.max_unknown_share,
         vector_lookup=stored_vectors,
     )
 
