@@ -102,8 +102,9 @@ class Question:
     kinds: set[str]
     defined_term: str | None
     missing_entities: list[str] = field(default_factory=list)
-    # Share of the question's content terms that no stored document uses ("zwembad" in a ViA corpus).
+    # Share of the question's content terms that no stored document uses ("zwembad" in a ViA corpus), and how many.
     unknown_terms: float = 0.0
+    unknown_count: int = 0
     focus: str | None = None
     # The municipalities and regions it names: a unit that names only others answers about somewhere else.
     places: Places = field(default_factory=Places)
@@ -163,7 +164,8 @@ def analyse_question(
     the corpus vocabulary (stems), to tell how much of the question the corpus has words for."""
     content = set(query_terms) if query_terms is not None else set(terms(query))
     own = set(terms(query))
-    unknown = len(own - known_terms) / len(own) if known_terms and own else 0.0
+    unknown_count = len(own - known_terms) if known_terms else 0
+    unknown = unknown_count / len(own) if own else 0.0
     return Question(
         text=query,
         language=language,
@@ -174,6 +176,7 @@ def analyse_question(
         defined_term=defined_term(query),
         missing_entities=missing,
         unknown_terms=unknown,
+        unknown_count=unknown_count,
         focus=focus_term(query) if language == "nl" else None,
         places=places_named(query),
     )
