@@ -8,6 +8,7 @@ is the BM25 score, kept up to date by Qdrant as documents come and go.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from haystack import Document, component
@@ -31,6 +32,16 @@ def bm25_sparse_vector(
     return SparseEmbedding(indices=indices, values=[weights[i] for i in indices])
 
 
+# The metadata counted with a passage's text in its sparse vector (what it matches lexically).
+SPARSE_META_FIELDS = ("section",)
+
+
+def sparse_text(doc: Document, meta_fields: Sequence[str] = SPARSE_META_FIELDS) -> str:
+    """What a passage's sparse vector counts: its ``meta_fields`` and its text."""
+    extra = [str(doc.meta[f]) for f in meta_fields if doc.meta.get(f)]
+    return "\n".join([*extra, doc.content or ""])
+
+
 def query_sparse_vector(text: str) -> SparseEmbedding:
     """Each distinct query term once, weight 1 (Qdrant multiplies in the IDF)."""
     indices = sorted({term_id(t) for t in terms(text)})
@@ -48,16 +59,16 @@ class DutchSparseDocumentEmbedder:
         self.k1 = k1
         self.b = b
         self.avg_len = avg_len
-        self.meta_fields = meta_fields if meta_fields is not None else ["section"]
+        self.meta_fields = meta_fields if meta_fields is not None else list(SPARSE_META_FIELDS)
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:
         """Return the passages with ``sparse_embedding`` set."""
         embedded = []
         for doc in documents:
-            extra = [str(doc.meta[f]) for f in self.meta_fields if doc.meta.get(f)]
-            text = "\n".join([*extra, doc.content or ""])
-            vector = bm25_sparse_vector(text, k1=self.k1, b=self.b, avg_len=self.avg_len)
+            vector = bm25_sparse_vector(
+                sparse_text(doc, self.meta_fields), k1=self.k1, b=self.b, avg_len=self.avg_len
+            )
             embedded.append(replace(doc, sparse_embedding=vector))
         return {"documents": embedded}
 

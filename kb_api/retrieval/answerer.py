@@ -272,12 +272,7 @@ class ExtractiveAnswerer:
             # A name or year the corpus never mentions: nothing can answer (ablation in eval/README.md).
             question = analyse_question(query, language, query_terms, key_entities(query), missing_entities)
             empty = Scored(question, [], np.zeros((0, len(UNIT_FEATURES)), dtype=np.float32), np.zeros(0))
-            return {
-                "answer": self._abstention(empty, lang),
-                "answerable": False,
-                "citations": [],
-                "notes": [],
-            }
+            return self._refusal(empty, lang)
         if scored is None:
             scored = self.score(
                 query,
@@ -296,12 +291,7 @@ class ExtractiveAnswerer:
         ):
             # Half the question's words, more than one of them, appear in no document: a topic the corpus lacks
             # (eval/README.md). One unknown word of two is often a verb a small corpus happens not to use.
-            return {
-                "answer": self._abstention(scored, lang),
-                "answerable": False,
-                "citations": [],
-                "notes": [],
-            }
+            return self._refusal(scored, lang)
         self.add_drops(scored)
         model = self.model
         groups: list[tuple[str | None, list[int]]] = [(None, list(range(len(scored.candidates))))]
@@ -321,12 +311,7 @@ class ExtractiveAnswerer:
             elif region is not None:
                 notes.append(render("no_answer_region", {"region": region}, lang))
         if not chosen:
-            return {
-                "answer": self._abstention(scored, lang),
-                "answerable": False,
-                "citations": [],
-                "notes": notes,
-            }
+            return self._refusal(scored, lang, notes)
         citations = [self._citation(n, scored.candidates[i]) for n, i in enumerate(chosen, start=1)]
         answer = " ".join(f"“{c['quote']}” [{c['number']}]" for c in citations)
         if notes:
@@ -369,6 +354,16 @@ class ExtractiveAnswerer:
             also_in=list(meta.get("also_in", [])),
             ocr=bool(meta.get("ocr")),
         ).to_dict()
+
+    @classmethod
+    def _refusal(cls, scored: Scored, language: Language, notes: list[str] | None = None) -> dict[str, Any]:
+        """The component's output when nothing answers: the abstention message, no citations."""
+        return {
+            "answer": cls._abstention(scored, language),
+            "answerable": False,
+            "citations": [],
+            "notes": notes or [],
+        }
 
     @staticmethod
     def _abstention(scored: Scored, language: Language) -> str:

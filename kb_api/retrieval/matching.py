@@ -20,6 +20,7 @@ from typing import Any
 from haystack import Document
 from haystack.dataclasses import SparseEmbedding
 
+from ingest.sparse import sparse_text
 from ingest.store import PassageStore, StoreFilter, to_document
 from kb_core.domain import FACET_FIELDS
 from kb_core.text.analysis import terms
@@ -48,12 +49,11 @@ def rrf_vote(rank: int, weight: float, k: int) -> float:
 
 def is_match(passage: Document, query_terms: AbstractSet[str], min_similarity: float) -> bool:
     """Whether a passage the ranking returned matches its query as :func:`find_matches` counts it: its dense
-    similarity (``meta['dense_score']``) reaches ``min_similarity``, or it shares a lexical query term (its
-    section counted, as in its sparse vector)."""
+    similarity (``meta['dense_score']``) reaches ``min_similarity``, or it shares a lexical query term with
+    what its sparse vector counts."""
     if float(passage.meta.get("dense_score") or 0.0) >= min_similarity:
         return True
-    text = f"{passage.meta.get('section') or ''}\n{passage.content or ''}"
-    return not query_terms.isdisjoint(terms(text))
+    return not query_terms.isdisjoint(terms(sparse_text(passage)))
 
 
 def find_matches(

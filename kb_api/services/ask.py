@@ -80,8 +80,8 @@ class AskService:
             else None
         )
         documents, scored = outcome.results, outcome.scored
-        floor = self.search.match_floor(outcome.language, query)
-        if not any(is_match(d, set(outcome.query_terms), floor) for d in documents):
+        floor, query_terms = self.search.match_floor(outcome.language, query), set(outcome.query_terms)
+        if not any(is_match(d, query_terms, floor) for d in documents):
             # None of the passages read shares a word with the question or comes close in meaning (as the
             # search counts matches; with none, its list says "Geen resultaten"): nothing is quoted.
             documents, scored = [], None
