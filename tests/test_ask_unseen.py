@@ -96,6 +96,21 @@ def test_a_municipality_filter_is_decided_on_that_municipalitys_documents(corpus
     assert english.answer.startswith("No passage within the chosen filters answers this question.")
 
 
+def test_a_refusal_names_as_closest_only_documents_the_search_lists(corpus_services: Any) -> None:
+    # Under Zevenaar the answerer also reads passages of the toezeggingenlijst that share no word with the
+    # question and are not close in meaning; the search does not list them, so the refusal must not send the
+    # reader there either.
+    question = "Wanneer gaat het nieuwe zwembad in Boekel open?"
+    filters = SearchFilters(municipality=["Zevenaar"])
+    outcome = corpus_services.ask.answer(question, filters=filters)
+    assert not outcome.answerable and "Het dichtst in de buurt" in outcome.answer
+    page = corpus_services.search.matches(question, filters=filters, limit=50)
+    assert page.total <= 50
+    listed = {f"{d.meta['title']} (p. {d.meta['page']})" for d in page.results}
+    closest = outcome.answer.split("Het dichtst in de buurt komen: ", 1)[1].rstrip(".").split("; ")
+    assert closest and set(closest) <= listed, (closest, listed)
+
+
 def test_a_filter_naming_every_region_reads_the_whole_corpus(corpus_services: Any) -> None:
     ask = corpus_services.ask
     both = SearchFilters(region=["Noordoost-Brabant", "Arnhem-Achterhoek"])

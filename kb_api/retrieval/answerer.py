@@ -255,6 +255,7 @@ class ExtractiveAnswerer:
         common_words: frozenset[str] | None = None,
         known_terms: set[str] | None = None,
         narrowed: bool = False,
+        matching: list[str] | None = None,
     ) -> dict[str, Any]:
         """Answer ``query`` from ``documents`` (ranked passages) or abstain.
 
@@ -265,7 +266,8 @@ class ExtractiveAnswerer:
         re-ranker scored them already), scored here when absent. ``common_words``: the words the corpus
         writes in lower case (to tell names from titles). ``known_terms``: the corpus vocabulary (stems).
         ``narrowed``: the documents are part of the corpus (a region, municipality or document type filter);
-        the decision is then the region model's, as it is for each region of a comparison.
+        the decision is then the region model's, as it is for each region of a comparison. ``matching``: the
+        ids of the passages the search lists as matches; a refusal names only their documents as closest.
         """
         lang: Language = "en" if language == "en" else "nl"
         if missing_entities:
@@ -291,7 +293,7 @@ class ExtractiveAnswerer:
         ):
             # Half the question's words, more than one of them, appear in no document: a topic the corpus lacks
             # (eval/README.md). One unknown word of two is often a verb a small corpus happens not to use.
-            return self._refusal(scored, lang)
+            return self._refusal(scored, lang, matching=matching)
         self.add_drops(scored)
         model = self.model
         groups: list[tuple[str | None, list[int]]] = [(None, list(range(len(scored.candidates))))]
@@ -311,7 +313,7 @@ class ExtractiveAnswerer:
             elif region is not None:
                 notes.append(render("no_answer_region", {"region": region}, lang))
         if not chosen:
-            return self._refusal(scored, lang, notes)
+            return self._refusal(scored, lang, notes, matching)
         citations = [self._citation(n, scored.candidates[i]) for n, i in enumerate(chosen, start=1)]
         answer = " ".join(f"“{c['quote']}” [{c['number']}]" for c in citations)
         if notes:
@@ -356,18 +358,25 @@ class ExtractiveAnswerer:
         ).to_dict()
 
     @classmethod
-    def _refusal(cls, scored: Scored, language: Language, notes: list[str] | None = None) -> dict[str, Any]:
+    def _refusal(
+        cls,
+        scored: Scored,
+        language: Language,
+        notes: list[str] | None = None,
+        matching: list[str] | None = None,
+    ) -> dict[str, Any]:
         """The component's output when nothing answers: the abstention message, no citations."""
         return {
-            "answer": cls._abstention(scored, language),
+            "answer": cls._abstention(scored, language, matching),
             "answerable": False,
             "citations": [],
             "notes": notes or [],
         }
 
     @staticmethod
-    def _abstention(scored: Scored, language: Language) -> str:
-        """Says that nothing answers, what was looked for, and which documents came closest."""
+    def _abstention(scored: Scored, language: Language, matching: list[str] | None = None) -> str:
+        """Says that nothing answers, what was looked for, and which documents came closest (of the passages
+        in ``matching``, when given: those the search lists)."""
         q = scored.question
         message = render("no_answer", language=language)
         if q.missing_entities:
@@ -378,7 +387,7 @@ class ExtractiveAnswerer:
         ]
         if looked_for:
             message += " " + render("looked_for", {"what": ", ".join(looked_for)}, language)
-        closest = _closest_documents(scored)
+        closest = _closest_documents(scored, set(matching) if matching is not None else None)
         if closest:
             message += " " + render("closest", {"documents": "; ".join(closest)}, language)
         return message
@@ -392,11 +401,15 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
     return a.passage.id == b.passage.id and a.unit.start < b.quote_end and b.unit.start < a.quote_end
 
 
-def _closest_documents(scored: Scored, limit: int = 2) -> list[str]:
-    """Title and page of the documents of the most probable candidates."""
+def _closest_documents(scored: Scored, matching: set[str] | None = None, limit: int = 2) -> list[str]:
+    """Title and page of the documents of the most probable candidates (only of the passages in ``matching``,
+    when given)."""
     seen: dict[str, str] = {}
     for i in np.argsort(-scored.probabilities):
-        meta = scored.candidates[int(i)].passage.meta
+        passage = scored.candidates[int(i)].passage
+        if matching is not None and passage.id not in matching:
+            continue
+        meta = passage.meta
         doc = str(meta.get("document_id"))
         if doc not in seen:
             seen[doc] = f"{meta.get('title') or doc} (p. {meta.get('page')})"

@@ -81,7 +81,10 @@ class AskService:
         )
         documents, scored = outcome.results, outcome.scored
         floor, query_terms = self.search.match_floor(outcome.language, query), set(outcome.query_terms)
-        if not any(is_match(d, query_terms, floor) for d in documents):
+        # The passages read: the scorer's when the search scored them already (the page shows fewer).
+        read = scored.passages if scored is not None and scored.passages else documents
+        matching = [str(d.id) for d in read if is_match(d, query_terms, floor)]
+        if not matching:
             # None of the passages read shares a word with the question or comes close in meaning (as the
             # search counts matches; with none, its list says "Geen resultaten"): nothing is quoted.
             documents, scored = [], None
@@ -100,6 +103,8 @@ class AskService:
                 # Narrowed to part of the corpus by a field filter: the region model decides (eval/README.md,
                 # twelfth session; a date range alone keeps the corpus model: on dev it refused more answers).
                 narrowed=self._narrows(filters),
+                # A refusal names as closest only documents the search lists.
+                matching=matching,
             )
         timings["total"] = (time.perf_counter() - started) * 1000
         language: Language = "en" if outcome.language == "en" else "nl"
