@@ -205,6 +205,19 @@ def test_unknown_page_is_html_for_browsers_and_json_for_the_api(client: TestClie
     assert api.json()["error"] == "not_found"
 
 
+def test_a_gone_documents_file_is_a_page_for_browsers_and_json_for_the_api(client: TestClient) -> None:
+    # A link to an original kept from before the document was deleted.
+    page = client.get("/documents/bestaat-niet/file", headers=HTML)
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    assert "Document niet gevonden" in page.text and "bestaat-niet" in page.text
+    api = client.get("/documents/bestaat-niet/file")
+    assert api.status_code == 404
+    assert api.json()["details"][0]["code"] == "document_not_found"
+    # Other domain errors keep their JSON for browsers too (a bad query is the API's business).
+    bad = client.post("/search", json={"query": " "}, headers=HTML)
+    assert bad.status_code == 422 and bad.json()["error"] == "invalid_request"
+
+
 def test_compare_shows_two_regions_side_by_side(client: TestClient) -> None:
     response = client.get("/vergelijk", params={"q": "Wat is de rol van Veilig Thuis?"})
     assert response.status_code == 200

@@ -33,7 +33,13 @@ from kb_api.routers.documents import original_file
 from kb_api.schemas import SearchResult
 from kb_api.services import AnswerOutcome, MatchPage
 from kb_core.domain import FILTER_FIELDS, FILTER_NAMES, OVERRIDABLE_FIELDS, SearchFilters, quote_page
-from kb_core.errors import DocumentNotFoundError, InvalidQueryError, StoreUnavailableError
+from kb_core.errors import (
+    DocumentNotFoundError,
+    InvalidQueryError,
+    KnowledgeBaseError,
+    OriginalFileNotFoundError,
+    StoreUnavailableError,
+)
 from kb_core.errors import render as render_message
 from kb_core.lang import dutch_month_names
 from kb_core.lang.regions import REGIONS, canonical_region
@@ -865,3 +871,16 @@ def mount(app: FastAPI) -> None:
         return await response if inspect.isawaitable(response) else response
 
     app.add_exception_handler(StarletteHTTPException, not_found)
+    domain_handler = app.exception_handlers.get(KnowledgeBaseError)
+
+    async def missing_document(request: Request, exc: Exception) -> Response:
+        # A browser following a link to a document or original file that is gone gets a page, not JSON.
+        assert isinstance(exc, KnowledgeBaseError)
+        if isinstance(exc, DocumentNotFoundError | OriginalFileNotFoundError) and _wants_html(request):
+            return error_page(request, 404, "Document niet gevonden", exc.render("nl"))
+        if domain_handler is None:  # pragma: no cover - handlers.py always registers one
+            raise exc
+        response = domain_handler(request, exc)
+        return await response if inspect.isawaitable(response) else response
+
+    app.add_exception_handler(KnowledgeBaseError, missing_document)
