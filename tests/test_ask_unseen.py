@@ -199,3 +199,19 @@ def test_a_quote_after_a_page_break_is_cited_at_its_own_page(corpus_services: An
                 assert c["page"] == printed[0], (c["quote"], passage.meta["page"], printed)
                 checked += c["page"] > passage.meta["page"]
     assert checked >= 1
+
+
+def test_a_question_of_two_sentences_names_no_sentence_opening_as_missing(corpus_services: Any) -> None:
+    # A browser check found "Ik ben raadslid in Boekel. Wat doet Moviera?" refused because "the documents never
+    # name 'Wat'": a capitalised word that opens a later sentence was read as a name.
+    from kb_api.retrieval.answerer import key_entities
+
+    assert key_entities("Ik ben raadslid in Boekel. Wat doet Moviera?") == ["Boekel", "Moviera"]
+    assert key_entities("Graag wil ik weten: Wat doet Moviera?") == ["Moviera"]
+    assert key_entities("What is D. Goutier's direct phone number?") == ["D", "Goutier"]
+    for question in (
+        "Ik ben raadslid in Boekel. Wat doet Moviera?",
+        "Wat doet Moviera? En wat doet Veilig Thuis?",
+    ):
+        outcome = corpus_services.ask.answer(question)
+        assert "nergens" not in outcome.answer, outcome.answer

@@ -43,18 +43,28 @@ __all__ = ["ExtractiveAnswerer", "key_entities", "lower_case_words", "missing_fr
 _WORD = re.compile(r"[\w’'][\w’'.-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _GENERIC_CAPITALISED = frozenset({"i", "english", "dutch", "nederlands", "engels"})
+# What ends a sentence right after a word: the next word opens one.
+_SENTENCE_END = re.compile(r"\s*[.?!:]")
 
 
 def key_entities(question: str) -> list[str]:
-    """Names and numbers the answer must be about: capitalised words after the first, and figures."""
-    words = _WORD.findall(question)
+    """Names and numbers the answer must be about: capitalised words that do not open a sentence, and figures.
+
+    "Ik ben raadslid in Boekel. Wat doet Moviera?" names Boekel and Moviera, not "Wat": a word after ".", "?",
+    "!" or ":" opens a sentence, as the question's first word does (an initial such as "D." ends none)."""
     entities = []
-    for i, word in enumerate(words):
-        word = _POSSESSIVE.sub("", word).strip(".-")
-        if not word:
-            continue
-        if word[0].isdigit() or (i > 0 and word[0].isupper() and word.lower() not in _GENERIC_CAPITALISED):
+    opens_sentence = True
+    for match in _WORD.finditer(question):
+        raw = match.group(0)
+        word = _POSSESSIVE.sub("", raw).strip(".-")
+        if word and (
+            word[0].isdigit()
+            or (not opens_sentence and word[0].isupper() and word.lower() not in _GENERIC_CAPITALISED)
+        ):
             entities.append(word)
+        after = question[match.end() : match.end() + 2]
+        initial = len(raw) == 2 and raw[0].isupper() and raw[1] == "."
+        opens_sentence = (raw.endswith(".") and not initial) or bool(_SENTENCE_END.match(after))
     return entities
 
 
