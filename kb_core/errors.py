@@ -242,8 +242,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "De documenten noemen {names} nergens.",
         "en": "The documents do not mention {names}.",
     },
-    "looked_for": {"nl": "Gezocht naar: {what}.", "en": "Looked for: {what}."},
-    "closest": {"nl": "Het dichtst in de buurt komen: {documents}.", "en": "Closest: {documents}."},
+    "looked_for": {"nl": "Gezocht naar {what}.", "en": "Looked for {what}."},
+    "closest": {
+        "nl": "Het dichtst in de buurt komen deze passages: {documents}.",
+        "en": "The closest passages: {documents}.",
+    },
     "kind_amount": {"nl": "een aantal", "en": "a number"},
     "kind_money": {"nl": "een bedrag", "en": "a sum of money"},
     "kind_share": {"nl": "een percentage of aandeel", "en": "a percentage or share"},

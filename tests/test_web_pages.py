@@ -512,6 +512,20 @@ def test_a_query_nothing_matches_gets_no_answer_above_an_empty_list(client: Test
     for column in columns:
         assert 'class="cite"' not in column
         assert "beantwoordt deze vraag" in column
+        # Nothing is listed, so the refusal does not point to results below it.
+        assert "misschien staat er toch iets bruikbaars bij" not in column
+    assert "misschien staat er toch iets bruikbaars bij" not in html
+    assert "Stel de vraag anders, of zoek met andere woorden." in html
+
+
+def test_a_refusal_over_listed_passages_points_to_them(client: TestClient) -> None:
+    html = client.get("/", params={"q": "Hoe lang is de wachttijd bij Veilig Thuis?"}).text
+    assert (
+        "De kennisbank bevat geen passage die deze vraag beantwoordt. Gezocht naar een duur of termijn."
+        in html
+    )
+    assert "Bekijk de zoekresultaten hieronder; misschien staat er toch iets bruikbaars bij." in html
+    assert "Het dichtst in de buurt komen deze passages: " in html
 
 
 def test_the_add_page_says_when_adding_is_switched_off(client: TestClient) -> None:
