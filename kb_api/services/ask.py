@@ -15,6 +15,7 @@ from kb_api.services.search import SearchOutcome, SearchService
 from kb_api.services.timing import timed
 from kb_core.domain import SearchFilters
 from kb_core.errors import Language, Note, render
+from kb_core.lang.regions import canonical_region
 from kb_core.settings import Settings
 
 
@@ -71,9 +72,12 @@ class AskService:
             outcome = self.search.search(question, top_k=top_k, filters=filters)
         timings = dict(outcome.timings_ms)
         query = " ".join(question.split())
-        # One region and nothing else (as the compare view asks each column): the refusal names the region.
+        # One known region and nothing else (as the compare view asks each column): the refusal names the region.
+        # An unknown one ("Utrecht") is no region without an answer; the search's note says it is unknown.
         only_region = (
-            filters.values["region"][0]
+            self.catalogue.known_values()["region"].get(
+                (canonical_region(filters.values["region"][0]) or "").lower()
+            )
             if filters is not None
             and len(filters.values["region"]) == 1
             and filters == SearchFilters(region=filters.values["region"])
