@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from helpers import REPO_ROOT
 
 from kb_api.main import create_app
+from kb_api.routers.web import EXAMPLES
 from kb_core.errors import StoreUnavailableError
 from kb_core.settings import Settings
 
@@ -44,6 +45,15 @@ def regions_of_results(html: str) -> list[str]:
 def cite_links(html: str) -> list[str]:
     """The hrefs of the numbered citation links in the answer."""
     return [h.replace("&amp;", "&") for h in re.findall(r'<a class="cite" href="([^"]+)"', html)]
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_example_on_the_home_page_is_answered_with_a_quote(client: TestClient, example: str) -> None:
+    # A featured example that the knowledge base refuses tells a new user the product does not work (a browser
+    # check found "Wanneer moet de aanpak gerealiseerd zijn?" refused).
+    assert example in html_lib.unescape(client.get("/").text)
+    html = client.get("/", params={"q": example}).text
+    assert cite_links(html), example
 
 
 def test_home_explains_the_knowledge_base(client: TestClient) -> None:

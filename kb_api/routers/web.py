@@ -57,7 +57,7 @@ STORE_DOWN = "De zoekindex is nu niet bereikbaar. Probeer het later opnieuw."
 MONTHS = dutch_month_names()
 EXAMPLES = (
     "Welke acties krijgen geen prioriteit?",
-    "Wanneer moet de aanpak gerealiseerd zijn?",
+    "Tot wanneer is de ambitie verlengd?",
     "Hoeveel uur beleidscapaciteit is er voor de werkgroep begroot?",
     "Wat is de rol van Veilig Thuis?",
 )
