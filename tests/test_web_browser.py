@@ -158,6 +158,12 @@ def test_phone_width_search(browser: Any, server: str) -> None:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
         shot(page, "phone-search")
+        # The filters start folded on a phone; the link to them beside the results opens them.
+        panel = page.locator("details.filters-panel")
+        assert panel.evaluate("el => el.open") is False
+        page.locator("a.to-filters").click()
+        assert panel.evaluate("el => el.open") is True
+        expect(page.locator("#filters input[name='region']").first).to_be_visible()
     finally:
         context.close()
 

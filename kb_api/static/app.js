@@ -39,6 +39,13 @@
     if (panel && window.matchMedia && window.matchMedia("(max-width: 56rem)").matches) {
       panel.open = false;
     }
+    // A link to the filters ("Filters en sortering" beside the results) opens them: it should not land on a
+    // folded panel.
+    document.querySelectorAll('a[href="#filters"]').forEach(function (link) {
+      link.addEventListener("click", function () {
+        if (panel) { panel.open = true; }
+      });
+    });
   }
 
   // "Kopieer bronvermelding": copy the citation as plain text; when the clipboard is not allowed, show the
