@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test eval bench install browser ocr lint clean-store
+.PHONY: run test eval bench install browser ocr lexicon lint clean-store
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +34,17 @@ ocr:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-nld >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq tesseract-ocr tesseract-ocr-nld >/dev/null; fi; }
 
-run: install ocr
+# Debian's Dutch word list (OpenTaal) for spelling suggestions ("Bedoelde u …?"); skipped when present.
+lexicon:
+	@test -f /usr/share/dict/dutch || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wdutch >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wdutch >/dev/null; fi; }
+
+run: install ocr lexicon
 	$(BIN)/kb ingest
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
-test: install browser ocr
+test: install browser ocr lexicon
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q
 
 eval: install

@@ -58,6 +58,7 @@ def search_response(query: str, page: MatchPage) -> SearchResponse:
         facets=page.facets,
         facets_missing=page.missing,
         notes=[note.render(_language(page.language)) for note in page.notes],
+        suggestion=page.suggestion,
         timings_ms={k: round(v, 1) for k, v in page.timings_ms.items()},
     )
 
@@ -81,6 +82,7 @@ def ask_response(question: str, outcome: AnswerOutcome) -> AskResponse:
         ],
         language=outcome.language,
         notes=[note.render(_language(outcome.language)) for note in outcome.notes],
+        suggestion=outcome.suggestion,
         timings_ms={k: round(v, 1) for k, v in outcome.timings_ms.items()},
     )
 

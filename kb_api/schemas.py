@@ -183,6 +183,13 @@ class SearchResult(DocumentFields):
     ocr: bool = Field(default=False, description="The passage was read by OCR from a scanned page")
 
 
+SUGGESTION = (
+    "The query with its typing errors mended from the documents' own words, when a word of it is used by no "
+    "document, is no Dutch word, and is one edit from one the documents use ('wethouer' -> 'wethouder'); "
+    "null otherwise. Dutch queries only"
+)
+
+
 class SearchResponse(BaseModel):
     """One page of the matching passages, their total, facets and notes."""
 
@@ -208,6 +215,7 @@ class SearchResponse(BaseModel):
     notes: list[str] = Field(
         description="Messages for the user, e.g. unknown filter values (in the query's language)"
     )
+    suggestion: str | None = Field(default=None, description=SUGGESTION)
     timings_ms: dict[str, float]
 
 
@@ -241,6 +249,7 @@ class AskResponse(BaseModel):
     citations: list[Citation]
     language: str
     notes: list[str] = []
+    suggestion: str | None = Field(default=None, description=SUGGESTION)
     timings_ms: dict[str, float]
 
 

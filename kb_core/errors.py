@@ -221,6 +221,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Unknown value for {field_en}: '{value}'. Known: {known}",
     },
     "no_results": {"nl": "Geen resultaten.", "en": "No results."},
+    "did_you_mean": {"nl": "Bedoelde u: “{suggestion}”", "en": "Did you mean: “{suggestion}”"},
     "offset_beyond_total": {
         "nl": "Deze pagina bestaat niet: er zijn {total} passages (offset {offset}); begin bij offset 0.",
         "en": "This page does not exist: there are {total} passages (offset {offset}); start at offset 0.",

@@ -199,6 +199,13 @@ class SearchSettings(_Area):
         ".78 would keep all 70 but count most of the corpus (~100 passages per question). Used only when "
         "the query holds English words: a Dutch keyword guessed English by its suffix keeps the Dutch floor.",
     )
+    spelling_lexicon: Path | None = Field(
+        default=Path("/usr/share/dict/dutch"),
+        description="A Dutch word list, one word per line (Debian's wdutch, OpenTaal), for spelling "
+        "suggestions: a query word that no document uses and that is no Dutch word, one edit from a word the "
+        "documents use, gets a 'Bedoelde u …?'. Without the list (absent file, or None) there are no "
+        "suggestions: a real word the corpus happens not to use would be 'corrected'.",
+    )
     max_matches: int = Field(
         default=500,
         ge=10,

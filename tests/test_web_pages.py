@@ -555,3 +555,18 @@ def test_the_add_page_takes_documents_when_a_key_is_configured(tmp_path: Path) -
         html = keyed.get("/toevoegen").text
     assert "staat uit" not in html
     assert re.search(r'<fieldset class="upload-fields"\s*>', html)
+
+
+def test_a_typing_error_gets_a_link_to_the_mended_search(client: TestClient) -> None:
+    html = client.get("/", params={"q": "Wie is de wethouer van Boekel?", "region": "Noordoost-Brabant"}).text
+    match = re.search(r'<p class="did-you-mean">Bedoelde u: <a href="([^"]+)">([^<]+)</a></p>', html)
+    assert match, "no suggestion on the page"
+    assert html_lib.unescape(match.group(2)) == "Wie is de wethouder van Boekel?"
+    link = urllib.parse.urlsplit(html_lib.unescape(match.group(1)))
+    params = urllib.parse.parse_qs(link.query)
+    assert params["q"] == ["Wie is de wethouder van Boekel?"] and params["region"] == ["Noordoost-Brabant"]
+    # The API says the same, as a field and a note in the query's language.
+    body = client.post("/search", json={"query": "Wie is de wethouer van Boekel?"}).json()
+    assert body["suggestion"] == "Wie is de wethouder van Boekel?"
+    assert "Bedoelde u: “Wie is de wethouder van Boekel?”" in body["notes"]
+    assert "did-you-mean" not in client.get("/", params={"q": "Wie is de wethouder van Boekel?"}).text

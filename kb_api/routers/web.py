@@ -49,7 +49,7 @@ templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False)
 
 # Notes the pages put in their own words (no results; a page beyond the last).
-PAGE_SAYS_ITSELF = frozenset({"no_results", "offset_beyond_total"})
+PAGE_SAYS_ITSELF = frozenset({"no_results", "offset_beyond_total", "did_you_mean"})
 REGION_A = "Noordoost-Brabant"
 REGION_B = "Arnhem-Achterhoek"
 EMPTY_QUERY = "Vul een vraag of zoekterm in."
@@ -493,6 +493,9 @@ def home(request: Request, services: ServicesDep, settings: SettingsDep) -> HTML
             first_page_url=url_with(request, offset=None),
             export_query=export_query(request),
             notes=[n.render("nl") for n in page.notes if n.code not in PAGE_SAYS_ITSELF],
+            suggestion=page.suggestion,
+            # The same search (filters kept) for the mended query, from its first page.
+            suggestion_url=url_with(request, q=page.suggestion, offset=None) if page.suggestion else None,
         )
         return render(request, "search.html", ctx)
 

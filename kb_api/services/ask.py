@@ -17,6 +17,7 @@ from kb_core.domain import SearchFilters
 from kb_core.errors import Language, Note, render
 from kb_core.lang.regions import canonical_region
 from kb_core.settings import Settings
+from kb_core.text.spelling import load_lexicon
 
 
 @dataclass
@@ -30,6 +31,8 @@ class AnswerOutcome:
     language: str
     timings_ms: dict[str, float]
     notes: list[Note] = field(default_factory=list)
+    # The question with its typing errors mended from the corpus's words ("Bedoelde u …?"), if any.
+    suggestion: str | None = None
 
 
 class AskService:
@@ -46,9 +49,10 @@ class AskService:
         return self.search.answerer
 
     def warm_up(self) -> None:
-        """Build the answerer and read the corpus vocabulary."""
+        """Build the answerer, read the corpus vocabulary and the word list of spelling suggestions."""
         _ = self.answerer
         self.catalogue.corpus_terms()
+        load_lexicon(self.settings.search.spelling_lexicon)
 
     def answer(
         self,
@@ -133,6 +137,7 @@ class AskService:
             # What the search said of the request (an unknown filter value) holds for the answer too; that
             # nothing matched, the answer says itself.
             [note for note in outcome.notes if note.code != "no_results"],
+            outcome.suggestion,
         )
 
     def _narrows(self, filters: SearchFilters | None) -> bool:

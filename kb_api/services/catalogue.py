@@ -15,6 +15,8 @@ from ingest.store import PassageStore, document_summary, to_document, union
 from kb_core.domain import FILTER_NAMES, DocumentSummary
 from kb_core.errors import DocumentNotFoundError
 from kb_core.settings import Settings
+from kb_core.text.analysis import fold
+from kb_core.text.spelling import load_lexicon, suggestion
 
 
 class CatalogueService:
@@ -90,6 +92,15 @@ class CatalogueService:
         """Every word a stored passage writes in lower case, to tell titles ("Samen Veilig") from names."""
         words = self._common_words
         return words if words is not None else self._read_vocabulary()[1]
+
+    def spelling_suggestion(self, query: str) -> str | None:
+        """The query with its typing errors mended from the corpus's words (``kb_core.text.spelling``), or None:
+        none when the Dutch word list of ``search.spelling_lexicon`` is missing."""
+        lexicon = load_lexicon(self.settings.search.spelling_lexicon)
+        if not lexicon:
+            return None
+        words = frozenset(fold(w) for w in self.common_words())
+        return suggestion(query, self.corpus_terms(), words, lexicon)
 
     def _read_vocabulary(self) -> tuple[set[str], frozenset[str]]:
         """The corpus vocabulary: the union of the document records' vocabularies (one catalogue read)."""

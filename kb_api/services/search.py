@@ -64,6 +64,8 @@ class SearchOutcome:
     query_embedding: list[float] | None = None
     # The answer scorer's candidates of the best passages (hybrid mode), so an answer need not score again.
     scored: Scored | None = None
+    # The query with its typing errors mended from the corpus's words ("Bedoelde u …?"), if any.
+    suggestion: str | None = None
 
 
 @dataclass
@@ -88,6 +90,11 @@ class MatchPage:
     query_terms: list[str]
     timings_ms: dict[str, float]
     ranking: SearchOutcome
+
+    @property
+    def suggestion(self) -> str | None:
+        """The query with its typing errors mended (:attr:`SearchOutcome.suggestion`)."""
+        return self.ranking.suggestion
 
 
 def clean_query(query: str, max_chars: int) -> str:
@@ -269,6 +276,7 @@ class SearchService:
             notes.append(Note("no_results"))
         elif ordered and offset >= len(ordered):
             notes.append(Note("offset_beyond_total", {"offset": offset, "total": len(ordered)}))
+        notes += [n for n in ranking.notes if n.code == "did_you_mean"]
         facets, missing = facets_of([m.meta for m in ordered])
         timings["total"] = (time.perf_counter() - started) * 1000
         return MatchPage(
@@ -340,7 +348,11 @@ class SearchService:
             query_terms = distinct_terms(result.lexical_query)
         if not results and not notes:
             notes.append(Note("no_results"))
-        return SearchOutcome(results, notes, language, query_terms, timings, embedding, scored)
+        # English words are all unknown to a Dutch corpus: only a Dutch query is spell-checked.
+        suggestion = self.catalogue.spelling_suggestion(query) if language == "nl" else None
+        if suggestion:
+            notes.append(Note("did_you_mean", {"suggestion": suggestion}))
+        return SearchOutcome(results, notes, language, query_terms, timings, embedding, scored, suggestion)
 
     def _page(self, fused: list[Document], chosen: list[Match]) -> list[Document]:
         """The passages of one page: text from the fused ranking or the store, ``also_in`` in both directions."""

@@ -1,0 +1,96 @@
+"""Spelling suggestions from the corpus's own vocabulary: "Wie is de wethouer van Boekel?" → "… wethouder …".
+
+A word of the query that no document uses (its stem is unknown to the corpus) and that one edit (a letter
+inserted, left out, replaced, or two neighbours swapped) turns into a word whose stem the documents do use is
+taken for a typing error of that word; most typing errors are one such edit (Damerau 1964). Nothing is
+corrected silently: the search suggests the corrected query and the user chooses. A word that no single edit
+brings into the corpus ("afvalinzameling") gets no suggestion: the question is then about something the
+documents do not hold. A word of a Dutch word list (``load_lexicon``) is never taken for an error: it is a
+real word the corpus happens not to use ("telde", "gekost"), and without such a list there are no suggestions.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
+from functools import lru_cache
+from pathlib import Path
+
+from kb_core.text.analysis import fold, is_stopword, stem
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_LETTERS = "abcdefghijklmnopqrstuvwxyzë"
+logger = logging.getLogger(__name__)
+# Shorter words have too many neighbours one edit away ("raad" / "rand" / "road") to guess which was meant.
+MIN_LETTERS = 5
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path | None) -> frozenset[str]:
+    """The words of a word list (one per line), accent-folded; empty, with a warning, when it cannot be read."""
+    if path is None:
+        return frozenset()
+    try:
+        with path.open(encoding="utf-8") as lines:
+            return frozenset(fold(line.strip()) for line in lines if line.strip())
+    except OSError as exc:
+        logger.warning("No spelling suggestions: word list %s cannot be read (%s)", path, exc)
+        return frozenset()
+
+
+def one_edit(word: str) -> Iterator[str]:
+    """Every string one edit from ``word``: deletions and swaps first, then replacements and insertions."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    for left, right in splits:
+        if right:
+            yield left + right[1:]
+        if len(right) > 1:
+            yield left + right[1] + right[0] + right[2:]
+    for left, right in splits:
+        for c in _LETTERS:
+            if right and c != right[0]:
+                yield left + c + right[1:]
+            yield left + c + right
+
+
+def correction(word: str, known_terms: AbstractSet[str], words: AbstractSet[str]) -> str | None:
+    """The word one edit from ``word`` whose stem the corpus uses: one the documents write as it is
+    (``words``) first, else the first found; None when no edit reaches the corpus."""
+    found = None
+    for candidate in one_edit(word):
+        if candidate in words:
+            return candidate
+        if found is None and stem(candidate) in known_terms:
+            found = candidate
+    return found
+
+
+def suggestion(
+    query: str,
+    known_terms: AbstractSet[str],
+    words: AbstractSet[str] = frozenset(),
+    lexicon: AbstractSet[str] = frozenset(),
+) -> str | None:
+    """``query`` with each word that the corpus does not know and that is no word of ``lexicon`` replaced by
+    its :func:`correction` (``known_terms``: the stems the documents use; ``words``: words they write, folded),
+    or None when no word needed or found one."""
+    parts: list[str] = []
+    last = 0
+    for match in _WORD.finditer(query):
+        token = match.group(0)
+        folded = fold(token)
+        if (
+            len(folded) < MIN_LETTERS
+            or is_stopword(folded)
+            or stem(folded) in known_terms
+            or folded in lexicon
+        ):
+            continue
+        found = correction(folded, known_terms, words)
+        if found is None:
+            continue
+        parts += [query[last : match.start()], found.capitalize() if token[0].isupper() else found]
+        last = match.end()
+    return "".join([*parts, query[last:]]) if parts else None
