@@ -195,6 +195,10 @@ def test_unknown_filter_value_is_explained(client: TestClient) -> None:
     response = client.get("/", params={"q": "ambitie", "region": "Mars"})
     assert response.status_code == 200
     assert "Onbekende waarde voor regio: 'Mars'" in html_lib.unescape(response.text)
+    # No box is ticked, so the filter panel does not count one as chosen; a known value is counted.
+    assert "gekozen)" not in response.text
+    known = client.get("/", params={"q": "ambitie", "region": ["Mars", "Arnhem-Achterhoek"]}).text
+    assert '<span class="chosen">(1 gekozen)</span>' in known
     assert "Geen resultaten gevonden." in response.text
 
 
@@ -500,6 +504,18 @@ def test_comparing_a_region_with_itself_is_refused(client: TestClient) -> None:
     )
     assert response.status_code == 422
     assert "Kies twee verschillende regio" in response.text and "compare-column" not in response.text
+
+
+def test_comparing_a_region_the_knowledge_base_lacks_is_refused(client: TestClient) -> None:
+    response = client.get("/vergelijk", params={"q": "ambitie", "a": "Utrecht", "b": "Friesland"})
+    assert response.status_code == 422
+    html = html_lib.unescape(response.text)
+    assert "Onbekende waarde voor regio: 'Utrecht'. Bekend: Arnhem-Achterhoek, Noordoost-Brabant" in html
+    assert "compare-column" not in html
+    # The region lists offer only the regions there are.
+    assert '<option value="Utrecht"' not in html and '<option value="Friesland"' not in html
+    ok = client.get("/vergelijk", params={"q": "ambitie", "a": "noordoost-brabant", "b": "Arnhem-Achterhoek"})
+    assert ok.status_code == 200 and ok.text.count('class="compare-column"') == 2
 
 
 def test_a_query_of_punctuation_alone_is_explained_on_the_page(client: TestClient) -> None:

@@ -603,6 +603,24 @@ def compare(
         if (canonical_region(a) or a).lower() == (canonical_region(b) or b).lower():
             ctx["message"] = render_message("compare_same_region", {"region": a}, "nl")
             return render(request, "compare.html", ctx, 422)
+        regions = ctx["summary"]["regions"]
+        unknown = [
+            r for r in (a, b) if (canonical_region(r) or r).lower() not in {x.lower() for x in regions}
+        ]
+        if unknown:
+            # A region the knowledge base does not hold ("Utrecht" in the address) has no column to show.
+            ctx["message"] = render_message(
+                "unknown_filter_value",
+                {
+                    "field_nl": "regio",
+                    "field_en": "region",
+                    "value": unknown[0][:80],
+                    "known": ", ".join(regions),
+                },
+                "nl",
+            )
+            ctx["a"], ctx["b"] = (a if a not in unknown else REGION_A), (b if b not in unknown else REGION_B)
+            return render(request, "compare.html", ctx, 422)
         try:
             for key, region in (("a", a), ("b", b)):
                 param = f"offset_{key}"
