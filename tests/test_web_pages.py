@@ -454,6 +454,11 @@ def test_export_csv_holds_every_match_with_a_header_and_bom(client: TestClient) 
     assert list(body["results"][0]) == list(first) == body["fields"]
     assert [r["passage_id"] for r in body["results"]] == [r["passage_id"] for r in rows]
     assert client.get("/export.csv", params={"q": " "}).status_code == 422
+    # A browser (a bookmarked export link without its question) gets a Dutch page, a script plain text.
+    page = client.get("/export.csv", params={"q": ""}, headers=HTML)
+    assert page.status_code == 422 and "text/html" in page.headers["content-type"]
+    assert "Exporteren lukt niet" in page.text and "De zoekvraag is leeg." in page.text
+    assert client.get("/export.json", params={"q": ""}).headers["content-type"].startswith("text/plain")
 
 
 def test_timeline_has_the_search_filters_and_pages(client: TestClient) -> None:

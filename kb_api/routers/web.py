@@ -815,6 +815,9 @@ def _csv_cell(value: Any) -> str:
 
 
 def _export_error(request: Request, exc: InvalidQueryError) -> Response:
+    """An export that cannot be made: a Dutch page for a browser, plain text for a script."""
+    if _wants_html(request):
+        return error_page(request, 422, "Exporteren lukt niet", exc.render("nl"))
     return Response(exc.render("nl") + "\n", status_code=422, media_type="text/plain; charset=utf-8")
 
 
