@@ -211,6 +211,12 @@ def test_a_question_of_two_sentences_names_no_sentence_opening_as_missing(corpus
     assert key_entities("Ik ben raadslid in Boekel. Wat doet Moviera?") == ["Boekel", "Moviera"]
     assert key_entities("Graag wil ik weten: Wat doet Moviera?") == ["Moviera"]
     assert key_entities("What is D. Goutier's direct phone number?") == ["D", "Goutier"]
+    # A closing quote or bracket before the question mark; an abbreviation's dot ends no sentence.
+    assert key_entities('Wat betekent "femicide"? Wat doet Moviera?') == ["Moviera"]
+    assert key_entities("Wat doet Moviera (in Zevenaar)? Wat kost dat?") == ["Moviera", "Zevenaar"]
+    assert key_entities("Wat zegt dhr. Pietersen over femicide?") == ["Pietersen"]
+    assert key_entities("Wat doet o.a. Moviera?") == ["Moviera"]
+    assert key_entities("Ik vraag dit. Wat doet Moviera?") == ["Moviera"]
     for question in (
         "Ik ben raadslid in Boekel. Wat doet Moviera?",
         "Wat doet Moviera? En wat doet Veilig Thuis?",

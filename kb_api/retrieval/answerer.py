@@ -35,7 +35,8 @@ from kb_api.retrieval.answer_kinds import CHECKABLE_KINDS
 from kb_api.retrieval.answer_model import DEFAULT_MODEL, AnswerModel, default_model
 from kb_core.domain import Citation, quote_page
 from kb_core.errors import Language, render
-from kb_core.text.analysis import lower_case_words
+from kb_core.lang import abbreviations
+from kb_core.text.analysis import fold, lower_case_words
 from kb_core.text.units import flat, unit_texts
 
 __all__ = ["ExtractiveAnswerer", "key_entities", "lower_case_words", "missing_from", "text_with_context"]
@@ -43,15 +44,17 @@ __all__ = ["ExtractiveAnswerer", "key_entities", "lower_case_words", "missing_fr
 _WORD = re.compile(r"[\w’'][\w’'.-]*")
 _POSSESSIVE = re.compile(r"['’]s$")
 _GENERIC_CAPITALISED = frozenset({"i", "english", "dutch", "nederlands", "engels"})
-# What ends a sentence right after a word: the next word opens one.
-_SENTENCE_END = re.compile(r"\s*[.?!:]")
+# What ends a sentence right after a word (a closing quote or bracket may come between): the next word opens one.
+_SENTENCE_END = re.compile(r"[\s\"'”’)\]]*[.?!:]")
+_ABBREVIATIONS = abbreviations()
 
 
 def key_entities(question: str) -> list[str]:
     """Names and numbers the answer must be about: capitalised words that do not open a sentence, and figures.
 
     "Ik ben raadslid in Boekel. Wat doet Moviera?" names Boekel and Moviera, not "Wat": a word after ".", "?",
-    "!" or ":" opens a sentence, as the question's first word does (an initial such as "D." ends none)."""
+    "!" or ":" (a closing quote or bracket between) opens a sentence, as the question's first word does; an
+    abbreviation ("dhr.", "o.a.") or an initial ("D.") ends none."""
     entities = []
     opens_sentence = True
     for match in _WORD.finditer(question):
@@ -62,10 +65,16 @@ def key_entities(question: str) -> list[str]:
             or (not opens_sentence and word[0].isupper() and word.lower() not in _GENERIC_CAPITALISED)
         ):
             entities.append(word)
-        after = question[match.end() : match.end() + 2]
-        initial = len(raw) == 2 and raw[0].isupper() and raw[1] == "."
-        opens_sentence = (raw.endswith(".") and not initial) or bool(_SENTENCE_END.match(after))
+        opens_sentence = _ends_sentence(raw) or bool(_SENTENCE_END.match(question, match.end()))
     return entities
+
+
+def _ends_sentence(token: str) -> bool:
+    """Whether a token's own final full stop ends a sentence ("Boekel.") rather than an abbreviation."""
+    if not token.endswith("."):
+        return False
+    stem_ = token[:-1]
+    return "." not in stem_ and len(stem_) > 2 and fold(stem_) not in _ABBREVIATIONS
 
 
 def missing_from(entities: list[str], known_terms: set[str]) -> list[str]:

@@ -25,6 +25,13 @@ def stopwords(language: str) -> frozenset[str]:
     return frozenset(load("stopwords")[language])
 
 
+def abbreviations() -> frozenset[str]:
+    """Abbreviations written with a full stop that ends no sentence ("dhr.", "bijv."), Dutch and English,
+    lower case without the dot."""
+    data = load("abbreviations")
+    return frozenset(data["nl"]) | frozenset(data["en"])
+
+
 def language_markers(language: str) -> frozenset[str]:
     """Frequent words that tell a query's language ('nl' or 'en')."""
     return frozenset(load("language_markers")[language])
