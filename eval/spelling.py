@@ -5,7 +5,7 @@ Ingests the corpus into a fresh embedded store (as ``kb eval`` does) and asks th
 1. for every Dutch question as written (gold and the pending check set): any suggestion there is a false one;
 2. for each of them with one typing error put into one of its words that the corpus uses (five letters or
    more; a letter left out, added, replaced, or two swapped; seeded): how often the suggestion restores the
-   question, gives another, or gives none.
+   question's words (and how often exactly as written, capitals and accents too), gives another, or none.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def main(seed: int = 7) -> None:
             for q, s in false:
                 print(f"  {q} -> {s}")
             rng = random.Random(seed)
-            restored = other = none = asked = 0
+            restored = exact = other = none = asked = 0
             for q in questions:
                 words = [
                     m
@@ -76,13 +76,15 @@ def main(seed: int = 7) -> None:
                 s = catalogue.spelling_suggestion(typed)
                 if s is None:
                     none += 1
-                elif fold(s) == fold(q):
+                elif fold(s) == fold(q):  # the same words (in the user's case, the corpus's accents)
                     restored += 1
+                    exact += s == q
                 else:
                     other += 1
                     print(f"  other: {typed} -> {s}")
             print(
-                f"With one typing error: {asked}; restored {restored}, another suggestion {other}, none {none}"
+                f"With one typing error: {asked}; restored {restored} ({exact} exactly as written), "
+                f"another suggestion {other}, none {none}"
             )
 
 

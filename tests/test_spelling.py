@@ -7,13 +7,21 @@ from typing import Any
 
 import pytest
 
+from kb_api.services.catalogue import CatalogueService
+from kb_core.domain import SearchFilters
 from kb_core.settings import Settings
-from kb_core.text.analysis import terms
-from kb_core.text.spelling import correction, load_lexicon, one_edit, suggestion
+from kb_core.text.analysis import fold, terms
+from kb_core.text.spelling import MAX_WORDS, correction, load_lexicon, one_edit, suggestion
 
-CORPUS = "De wethouder van Boekel en de burgemeester bespreken kindermishandeling en het parkeerbeleid."
+CORPUS = (
+    "De wethouder van Boekel en de burgemeester bespreken kindermishandeling, het parkeerbeleid en de "
+    "coördinatie."
+)
 KNOWN = set(terms(CORPUS))
-WORDS = frozenset({"wethouder", "burgemeester", "bespreken", "kindermishandeling", "parkeerbeleid"})
+WORDS = {
+    fold(w): w
+    for w in ("wethouder", "burgemeester", "bespreken", "kindermishandeling", "parkeerbeleid", "coördinatie")
+}
 LEXICON = frozenset({"zwembad", "telde", "wethouder", "burgemeester"})
 DUTCH_WORDS = Path("/usr/share/dict/dutch")
 
@@ -35,6 +43,20 @@ def test_a_typing_error_of_a_corpus_word_is_mended() -> None:
     assert correction("burgermeester", KNOWN, WORDS) == "burgemeester"
 
 
+def test_a_suggestion_keeps_the_corpus_spelling_and_the_users_case() -> None:
+    assert suggestion("Wat is de coördinaite?", KNOWN, WORDS, LEXICON) == "Wat is de coördinatie?"
+    assert suggestion("WIE IS DE WETHOUER", KNOWN, WORDS, LEXICON) == "WIE IS DE WETHOUDER"
+
+
+def test_long_strings_and_many_unknown_words_are_not_mended() -> None:
+    # A pasted code is no typing error (and each letter costs ~56 candidates); a query of unknown words is no
+    # query with typos: only the first MAX_WORDS unknown words are looked at.
+    assert suggestion("wethouer" + "x" * 40, KNOWN, WORDS, LEXICON) is None
+    unknown = " ".join(["qqqqqq"] * MAX_WORDS)
+    assert suggestion(f"{unknown} wethouer", KNOWN, WORDS, LEXICON) is None
+    assert suggestion(f"{' '.join(['qqqqqq'] * (MAX_WORDS - 1))} wethouer", KNOWN, WORDS, LEXICON) is not None
+
+
 def test_real_words_and_known_words_get_no_suggestion() -> None:
     # "zwembad" and "telde" are Dutch words the corpus does not use: the question is about something else.
     assert suggestion("Wat kost het zwembad?", KNOWN, WORDS, LEXICON) is None
@@ -45,9 +67,14 @@ def test_real_words_and_known_words_get_no_suggestion() -> None:
     assert suggestion("De raaf van Boekel", KNOWN, WORDS, LEXICON) is None
 
 
-def test_without_a_word_list_nothing_is_suggested(tmp_path: Path) -> None:
+def test_without_a_word_list_nothing_is_suggested(tmp_path: Path, corpus_services: Any) -> None:
     assert load_lexicon(tmp_path / "absent") == frozenset()
     assert load_lexicon(None) == frozenset()
+    catalogue = CatalogueService(
+        Settings(search={"spelling_lexicon": tmp_path / "absent"}), corpus_services.catalogue.store
+    )
+    assert catalogue.spelling_suggestion("Wie is de wethouer van Boekel?") is None
+    assert corpus_services.catalogue.spelling_suggestion("Wie is de wethouer van Boekel?") is not None
 
 
 @pytest.mark.skipif(not DUTCH_WORDS.is_file(), reason="Debian's wdutch is installed by make test")
@@ -68,6 +95,9 @@ def test_the_search_suggests_a_mended_dutch_query_on_the_real_store(corpus_servi
     assert page.suggestion == "Welke acties kregen geen prioriteit?"
     answer = corpus_services.ask.answer("Wie is de wethouer van Boekel?")
     assert answer.suggestion == "Wie is de wethouder van Boekel?"
+    # English under a filter that matches nothing (no retrieval to tell the language) is still English.
+    english = search.search("Who is the alderman of Boekel?", filters=SearchFilters(region=["Utrecht"]))
+    assert english.language == "en" and english.suggestion is None
     # Written correctly, with a real word the corpus lacks, or in English: no suggestion.
     for question in (
         "Welke acties kregen geen prioriteit?",

@@ -591,3 +591,11 @@ def test_a_typing_error_gets_a_link_to_the_mended_search(client: TestClient) -> 
     assert body["suggestion"] == "Wie is de wethouder van Boekel?"
     assert "Bedoelde u: “Wie is de wethouder van Boekel?”" in body["notes"]
     assert "did-you-mean" not in client.get("/", params={"q": "Wie is de wethouder van Boekel?"}).text
+    # The compare view and the timeline suggest it too, once, for the same view of the mended query.
+    for path in ("/vergelijk", "/tijdlijn"):
+        html = client.get(path, params={"q": "Wie is de wethouer van Boekel?", "offset_a": "10"}).text
+        links = re.findall(r'<p class="did-you-mean">Bedoelde u: <a href="([^"]+)">', html)
+        assert len(links) == 1, path
+        link = urllib.parse.urlsplit(html_lib.unescape(links[0]))
+        assert link.path == path and "offset_a" not in link.query
+        assert urllib.parse.parse_qs(link.query)["q"] == ["Wie is de wethouder van Boekel?"]

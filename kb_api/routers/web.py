@@ -493,13 +493,19 @@ def home(request: Request, services: ServicesDep, settings: SettingsDep) -> HTML
             first_page_url=url_with(request, offset=None),
             export_query=export_query(request),
             notes=[n.render("nl") for n in page.notes if n.code not in PAGE_SAYS_ITSELF],
-            suggestion=page.suggestion,
-            # The same search (filters kept) for the mended query, from its first page.
-            suggestion_url=url_with(request, q=page.suggestion, offset=None) if page.suggestion else None,
+            **suggestion_context(request, page.suggestion),
         )
         return render(request, "search.html", ctx)
 
     return guarded(request, build)
+
+
+def suggestion_context(request: Request, suggestion: str | None) -> dict[str, Any]:
+    """The spelling suggestion of a page and the same page for the mended query (filters kept, first page)."""
+    if not suggestion:
+        return {"suggestion": None, "suggestion_url": None}
+    offsets = {k: None for k in request.query_params if k.startswith("offset")}
+    return {"suggestion": suggestion, "suggestion_url": url_with(request, q=suggestion, **offsets)}
 
 
 def export_query(request: Request) -> str:
@@ -634,6 +640,7 @@ def compare(
                 )
                 answer = services.ask.answer(q, filters=filters, search_outcome=page.ranking)
                 notes = [n.render("nl") for n in page.notes if n.code not in PAGE_SAYS_ITSELF]
+                ctx.update(suggestion_context(request, page.suggestion))
                 ctx["columns"].append(
                     {
                         "key": key,
@@ -695,6 +702,7 @@ def timeline(request: Request, services: ServicesDep, settings: SettingsDep) -> 
             pager=pager_of(request, page),
             first_page_url=url_with(request, offset=None),
             notes=[n.render("nl") for n in page.notes if n.code not in PAGE_SAYS_ITSELF],
+            **suggestion_context(request, page.suggestion),
         )
         return render(request, "timeline.html", ctx)
 

@@ -28,6 +28,7 @@ class CatalogueService:
         self._known: dict[str, dict[str, str]] | None = None
         self._corpus_terms: set[str] | None = None
         self._common_words: frozenset[str] | None = None
+        self._written: dict[str, str] | None = None
         self._cached_count: int | None = None
         self._lock = threading.Lock()
 
@@ -37,6 +38,7 @@ class CatalogueService:
             self._known = None
             self._corpus_terms = None
             self._common_words = None
+            self._written = None
 
     def refresh_if_changed(self) -> None:
         """Drop the caches when the store changed underneath (another process ingested into a Qdrant server)."""
@@ -99,8 +101,11 @@ class CatalogueService:
         lexicon = load_lexicon(self.settings.search.spelling_lexicon)
         if not lexicon:
             return None
-        words = frozenset(fold(w) for w in self.common_words())
-        return suggestion(query, self.corpus_terms(), words, lexicon)
+        written = self._written
+        if written is None:
+            # Folded form -> as the documents write it, so a suggestion keeps the accents ("coördinatie").
+            written = self._written = {fold(w): w for w in sorted(self.common_words())}
+        return suggestion(query, self.corpus_terms(), written, lexicon)
 
     def _read_vocabulary(self) -> tuple[set[str], frozenset[str]]:
         """The corpus vocabulary: the union of the document records' vocabularies (one catalogue read)."""

@@ -41,7 +41,7 @@ from kb_core.errors import InvalidQueryError, Note
 from kb_core.lang.regions import REGION_ALIASES, canonical_municipality, canonical_region
 from kb_core.settings import Settings
 from kb_core.text.analysis import distinct_terms
-from kb_core.text.language import ENGLISH_MARKERS
+from kb_core.text.language import ENGLISH_MARKERS, detect_language
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _BOTH_REGIONS = re.compile(r"\b(?:beide regio|de twee regio|both regions|the two regions)", re.IGNORECASE)
@@ -341,7 +341,7 @@ class SearchService:
         scored = None
         if result is None:
             results: list[Document] = []
-            language, query_terms, embedding = "nl", distinct_terms(query), None
+            language, query_terms, embedding = detect_language(query), distinct_terms(query), None
         else:
             results = result.documents[:top_k]
             language, embedding, scored = result.language, result.query_embedding, result.scored
@@ -349,7 +349,8 @@ class SearchService:
         if not results and not notes:
             notes.append(Note("no_results"))
         # English words are all unknown to a Dutch corpus: only a Dutch query is spell-checked.
-        suggestion = self.catalogue.spelling_suggestion(query) if language == "nl" else None
+        with timed(timings, "spelling"):
+            suggestion = self.catalogue.spelling_suggestion(query) if language == "nl" else None
         if suggestion:
             notes.append(Note("did_you_mean", {"suggestion": suggestion}))
         return SearchOutcome(results, notes, language, query_terms, timings, embedding, scored, suggestion)

@@ -67,12 +67,18 @@ def is_stopword(token: str) -> bool:
     return token in DUTCH_STOPWORDS or token in ENGLISH_STOPWORDS
 
 
-@lru_cache(maxsize=65536)
-def stem(token: str) -> str:
-    """Snowball Dutch stem; numbers are kept as they are (with ',' and '.' removed so 5.518,00 ~ 551800)."""
+def stem_uncached(token: str) -> str:
+    """Snowball Dutch stem; numbers are kept as they are (with ',' and '.' removed so 5.518,00 ~ 551800).
+    For strings that are mostly no words (spelling candidates); words go through the cached :func:`stem`."""
     if token[0].isdigit():
         return re.sub(r"[.,]", "", token)
     return str(_stemmer().stemWord(token))
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    """Snowball Dutch stem (:func:`stem_uncached`), cached."""
+    return stem_uncached(token)
 
 
 def terms(text: str) -> list[str]:
