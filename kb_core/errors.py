@@ -170,7 +170,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "api_key_wrong": {"nl": "De API-sleutel klopt niet.", "en": "The API key is wrong."},
     "writes_disabled": {
-        "nl": "Documenten toevoegen en verwijderen staat uit: er is geen API-sleutel ingesteld (KB_API_KEY).",
+        "nl": "Documenten toevoegen en verwijderen staat uit op deze server: de beheerder heeft er geen "
+        "API-sleutel voor ingesteld (KB_API_KEY). Vraag de beheerder om het aan te zetten.",
         "en": "Adding and removing documents is disabled: no API key is configured (KB_API_KEY).",
     },
     "job_not_found": {"nl": "Taak '{job_id}' bestaat niet.", "en": "Job '{job_id}' does not exist."},
