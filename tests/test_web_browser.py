@@ -164,6 +164,13 @@ def test_phone_width_search(browser: Any, server: str) -> None:
         page.locator("a.to-filters").click()
         assert panel.evaluate("el => el.open") is True
         expect(page.locator("#filters input[name='region']").first).to_be_visible()
+        # The document list is wider than a phone: it says so, and the table scrolls inside its box.
+        page.goto(f"{server}/documenten")
+        expect(page.locator(".table-hint")).to_be_visible()
+        wrap = page.locator(".table-wrap")
+        assert wrap.evaluate("el => el.scrollWidth > el.clientWidth")
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the document list scrolls the page sideways by {overflow}px"
     finally:
         context.close()
 
@@ -357,3 +364,9 @@ def test_filters_come_before_the_results_in_the_tab_order(page: Any, server: str
     expect(skip).to_be_visible()
     page.keyboard.press("Enter")
     expect(page.locator("#resultaten")).to_be_focused()
+
+
+def test_the_document_list_fits_a_desktop_without_a_scroll_hint(page: Any, server: str) -> None:
+    page.goto(f"{server}/documenten")
+    expect(page.locator(".doc-table")).to_be_visible()
+    expect(page.locator(".table-hint")).to_be_hidden()
