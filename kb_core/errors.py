@@ -249,6 +249,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Het dichtst in de buurt komen deze passages: {documents}.",
         "en": "The closest passages: {documents}.",
     },
+    "closest_one": {
+        "nl": "Het dichtst in de buurt komt deze passage: {documents}.",
+        "en": "The closest passage: {documents}.",
+    },
+    "and": {"nl": "en", "en": "and"},
     "kind_amount": {"nl": "een aantal", "en": "a number"},
     "kind_money": {"nl": "een bedrag", "en": "a sum of money"},
     "kind_share": {"nl": "een percentage of aandeel", "en": "a percentage or share"},

@@ -408,7 +408,11 @@ class ExtractiveAnswerer:
             message += " " + render("looked_for", {"what": ", ".join(looked_for)}, language)
         closest = _closest_documents(scored, set(matching) if matching is not None else None)
         if closest:
-            message += " " + render("closest", {"documents": "; ".join(closest)}, language)
+            # Titles are quoted and joined by "en": a title may hold a ";" itself.
+            documents = f" {render('and', language=language)} ".join(closest)
+            message += " " + render(
+                "closest" if len(closest) > 1 else "closest_one", {"documents": documents}, language
+            )
         return message
 
 
@@ -431,7 +435,7 @@ def _closest_documents(scored: Scored, matching: set[str] | None = None, limit: 
         meta = passage.meta
         doc = str(meta.get("document_id"))
         if doc not in seen:
-            seen[doc] = f"{meta.get('title') or doc} (p. {meta.get('page')})"
+            seen[doc] = f"“{meta.get('title') or doc}” (p. {meta.get('page')})"
         if len(seen) == limit:
             break
     return list(seen.values())
