@@ -5,9 +5,9 @@ WORKDIR /app
 ENV PIP_NO_CACHE_DIR=1 HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 KB_CACHE_DIR=/cache
 # Set PIP_EXTRA_INDEX_URL to a CPU-only torch index at build time for a much smaller image.
 ARG PIP_EXTRA_INDEX_URL=""
-# Tesseract with its Dutch model reads scanned PDF pages (OCR); wdutch is the Dutch word list of the spelling
-# suggestions.
-RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-nld wdutch \
+# Tesseract with its Dutch model reads scanned PDF pages (OCR); wdutch and wbritish are the word lists of the
+# spelling suggestions.
+RUN apt-get update && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-nld wdutch wbritish \
     && rm -rf /var/lib/apt/lists/*
 RUN pip install torch==2.13.0
 COPY pyproject.toml README.md ./

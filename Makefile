@@ -34,11 +34,11 @@ ocr:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-nld >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq tesseract-ocr tesseract-ocr-nld >/dev/null; fi; }
 
-# Debian's Dutch word list (OpenTaal) for spelling suggestions ("Bedoelde u …?"); skipped when present.
+# Debian's Dutch (OpenTaal) and English word lists for spelling suggestions ("Bedoelde u …"); skipped when present.
 lexicon:
-	@test -f /usr/share/dict/dutch || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wdutch >/dev/null; \
-	  else sudo apt-get update -qq && sudo apt-get install -y -qq wdutch >/dev/null; fi; }
+	@{ test -f /usr/share/dict/dutch && test -f /usr/share/dict/british-english; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wdutch wbritish >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq wdutch wbritish >/dev/null; fi; }
 
 run: install ocr lexicon
 	$(BIN)/kb ingest

@@ -206,6 +206,11 @@ class SearchSettings(_Area):
         "documents use, gets a 'Bedoelde u …?'. Without the list (absent file, or None) there are no "
         "suggestions: a real word the corpus happens not to use would be 'corrected'.",
     )
+    spelling_english_words: Path | None = Field(
+        default=Path("/usr/share/dict/british-english"),
+        description="An English word list (Debian's wbritish): its words are no Dutch typing errors either "
+        "('women' is not 'komen'); optional.",
+    )
     max_matches: int = Field(
         default=500,
         ge=10,

@@ -53,6 +53,7 @@ class AskService:
         _ = self.answerer
         self.catalogue.corpus_terms()
         load_lexicon(self.settings.search.spelling_lexicon)
+        load_lexicon(self.settings.search.spelling_english_words)
 
     def answer(
         self,

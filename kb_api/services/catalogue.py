@@ -105,7 +105,8 @@ class CatalogueService:
         if written is None:
             # Folded form -> as the documents write it, so a suggestion keeps the accents ("coördinatie").
             written = self._written = {fold(w): w for w in sorted(self.common_words())}
-        return suggestion(query, self.corpus_terms(), written, lexicon)
+        english = load_lexicon(self.settings.search.spelling_english_words)
+        return suggestion(query, self.corpus_terms(), written, (lexicon, english))
 
     def _read_vocabulary(self) -> tuple[set[str], frozenset[str]]:
         """The corpus vocabulary: the union of the document records' vocabularies (one catalogue read)."""

@@ -97,6 +97,12 @@ class MatchPage:
         return self.ranking.suggestion
 
 
+def clearly_english(language: str, query: str) -> bool:
+    """Guessed English and holding English words, not only the suffixes that tip the guess: a Dutch keyword
+    such as 'parkeervergunning' or 'samenwerking' is guessed English too."""
+    return language == "en" and bool({w.lower() for w in _WORD.findall(query)} & ENGLISH_MARKERS)
+
+
 def clean_query(query: str, max_chars: int) -> str:
     """The query with its whitespace collapsed; InvalidQueryError when it is empty, holds no letter or digit,
     or is too long."""
@@ -301,8 +307,7 @@ class SearchService:
         the English floor it would count most of the corpus.
         """
         search = self.settings.search
-        words = {w.lower() for w in _WORD.findall(query)}
-        if language == "en" and words & ENGLISH_MARKERS:
+        if clearly_english(language, query):
             return search.match_min_similarity_english
         return search.match_min_similarity
 
@@ -348,9 +353,11 @@ class SearchService:
             query_terms = distinct_terms(result.lexical_query)
         if not results and not notes:
             notes.append(Note("no_results"))
-        # English words are all unknown to a Dutch corpus: only a Dutch query is spell-checked.
+        # English words are all unknown to a Dutch corpus: a query with English words is not spell-checked. A
+        # Dutch word guessed English by its suffix ("kindermishandling") is, as match_floor reads it.
         with timed(timings, "spelling"):
-            suggestion = self.catalogue.spelling_suggestion(query) if language == "nl" else None
+            english = clearly_english(language, query)
+            suggestion = None if english else self.catalogue.spelling_suggestion(query)
         if suggestion:
             notes.append(Note("did_you_mean", {"suggestion": suggestion}))
         return SearchOutcome(results, notes, language, query_terms, timings, embedding, scored, suggestion)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from pathlib import Path
@@ -48,7 +48,13 @@ def load_lexicon(path: Path | None) -> frozenset[str]:
 
 
 def one_edit(word: str) -> Iterator[str]:
-    """Every string one edit from ``word``: swaps and deletions first, then replacements and insertions."""
+    """Every string one edit from ``word``: "y" for "ij" and back first (Dutch writes "Meierystad" for
+    "Meierijstad" as one slip), then swaps and deletions, replacements and insertions."""
+    for i in range(len(word)):
+        if word[i] == "y":
+            yield word[:i] + "ij" + word[i + 1 :]
+        elif word.startswith("ij", i):
+            yield word[:i] + "y" + word[i + 2 :]
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     for left, right in splits:
         if len(right) > 1:
@@ -87,10 +93,10 @@ def suggestion(
     query: str,
     known_terms: AbstractSet[str],
     words: Mapping[str, str] | None = None,
-    lexicon: AbstractSet[str] = frozenset(),
+    lexicons: Sequence[AbstractSet[str]] = (),
 ) -> str | None:
-    """``query`` with each word that the corpus does not know and that is no word of ``lexicon`` replaced by
-    its :func:`correction` (``known_terms``: the stems the documents use; ``words``: the words they write, by
+    """``query`` with each word that the corpus does not know and that is no word of any of ``lexicons`` (word
+    lists: a real word is no typing error) replaced by its :func:`correction` (``known_terms``: the stems the documents use; ``words``: the words they write, by
     folded form), or None when no word needed or found one. At most :data:`MAX_WORDS` unknown words are
     looked at, none longer than :data:`MAX_LETTERS` letters."""
     written = words or {}
@@ -100,7 +106,9 @@ def suggestion(
     for match in _WORD.finditer(query):
         token = match.group(0)
         folded = fold(token)
-        if not MIN_LETTERS <= len(folded) <= MAX_LETTERS or is_stopword(folded) or folded in lexicon:
+        if not MIN_LETTERS <= len(folded) <= MAX_LETTERS or is_stopword(folded):
+            continue
+        if any(folded in lexicon for lexicon in lexicons):
             continue
         if stem(folded) in known_terms:
             continue
