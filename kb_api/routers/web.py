@@ -610,9 +610,7 @@ def compare(
             ctx["message"] = render_message("compare_same_region", {"region": a}, "nl")
             return render(request, "compare.html", ctx, 422)
         regions = ctx["summary"]["regions"]
-        unknown = [
-            r for r in (a, b) if (canonical_region(r) or r).lower() not in {x.lower() for x in regions}
-        ]
+        unknown = [r for r in (a, b) if services.catalogue.stored_region(r) is None]
         if unknown:
             # A region the knowledge base does not hold ("Utrecht" in the address) has no column to show.
             ctx["message"] = render_message(

@@ -15,9 +15,7 @@ from kb_api.services.search import SearchOutcome, SearchService
 from kb_api.services.timing import timed
 from kb_core.domain import SearchFilters
 from kb_core.errors import Language, Note, render
-from kb_core.lang.regions import canonical_region
 from kb_core.settings import Settings
-from kb_core.text.spelling import load_lexicon
 
 
 @dataclass
@@ -52,8 +50,7 @@ class AskService:
         """Build the answerer, read the corpus vocabulary and the word list of spelling suggestions."""
         _ = self.answerer
         self.catalogue.corpus_terms()
-        load_lexicon(self.settings.search.spelling_lexicon)
-        load_lexicon(self.settings.search.spelling_english_words)
+        self.catalogue.word_lists()
 
     def answer(
         self,
@@ -80,9 +77,7 @@ class AskService:
         # One known region and nothing else (as the compare view asks each column): the refusal names the region.
         # An unknown one ("Utrecht") is no region without an answer; the search's note says it is unknown.
         only_region = (
-            self.catalogue.known_values()["region"].get(
-                (canonical_region(filters.values["region"][0]) or "").lower()
-            )
+            self.catalogue.stored_region(filters.values["region"][0])
             if filters is not None
             and len(filters.values["region"]) == 1
             and filters == SearchFilters(region=filters.values["region"])

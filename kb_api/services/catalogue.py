@@ -14,6 +14,7 @@ from haystack import Document
 from ingest.store import PassageStore, document_summary, to_document, union
 from kb_core.domain import FILTER_NAMES, DocumentSummary
 from kb_core.errors import DocumentNotFoundError
+from kb_core.lang.regions import canonical_region
 from kb_core.settings import Settings
 from kb_core.text.analysis import fold
 from kb_core.text.spelling import load_lexicon, suggestion
@@ -85,6 +86,11 @@ class CatalogueService:
             self._known = known
         return known
 
+    def stored_region(self, name: str) -> str | None:
+        """The stored spelling of a region named in any case or by an alias ("arnhem-achterhoek"), or None
+        when no document has it ("Utrecht")."""
+        return self.known_values()["region"].get((canonical_region(name) or name).lower())
+
     def corpus_terms(self) -> set[str]:
         """Every term (stem) that occurs in a stored passage or its metadata, to recognise unknown names."""
         terms = self._corpus_terms
@@ -95,18 +101,22 @@ class CatalogueService:
         words = self._common_words
         return words if words is not None else self._read_vocabulary()[1]
 
+    def word_lists(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The Dutch and English word lists of the spelling suggestions (read once; empty when missing)."""
+        search = self.settings.search
+        return load_lexicon(search.spelling_lexicon), load_lexicon(search.spelling_english_words)
+
     def spelling_suggestion(self, query: str) -> str | None:
         """The query with its typing errors mended from the corpus's words (``kb_core.text.spelling``), or None:
         none when the Dutch word list of ``search.spelling_lexicon`` is missing."""
-        lexicon = load_lexicon(self.settings.search.spelling_lexicon)
-        if not lexicon:
+        dutch, english = self.word_lists()
+        if not dutch:
             return None
         written = self._written
         if written is None:
             # Folded form -> as the documents write it, so a suggestion keeps the accents ("coördinatie").
             written = self._written = {fold(w): w for w in sorted(self.common_words())}
-        english = load_lexicon(self.settings.search.spelling_english_words)
-        return suggestion(query, self.corpus_terms(), written, (lexicon, english))
+        return suggestion(query, self.corpus_terms(), written, (dutch, english))
 
     def _read_vocabulary(self) -> tuple[set[str], frozenset[str]]:
         """The corpus vocabulary: the union of the document records' vocabularies (one catalogue read)."""

@@ -96,9 +96,9 @@ def suggestion(
     lexicons: Sequence[AbstractSet[str]] = (),
 ) -> str | None:
     """``query`` with each word that the corpus does not know and that is no word of any of ``lexicons`` (word
-    lists: a real word is no typing error) replaced by its :func:`correction` (``known_terms``: the stems the documents use; ``words``: the words they write, by
-    folded form), or None when no word needed or found one. At most :data:`MAX_WORDS` unknown words are
-    looked at, none longer than :data:`MAX_LETTERS` letters."""
+    lists: a real word is no typing error) replaced by its :func:`correction`, or None when no word needed or
+    found one. ``known_terms``: the stems the documents use; ``words``: the words they write, by folded form.
+    At most :data:`MAX_WORDS` unknown words are looked at, none longer than :data:`MAX_LETTERS` letters."""
     written = words or {}
     parts: list[str] = []
     last = 0
